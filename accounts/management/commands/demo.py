@@ -1,0 +1,119 @@
+"""`manage.py demo`: prepare the demo organisation and run web server, worker and sandbox.
+
+`make demo` calls it after `migrate`. Ctrl-C stops every child process cleanly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+from accounts.models import Organization, Role
+from accounts.services import organization_member_ensure
+
+DEMO_PASSWORD = "meetbridge-demo"  # noqa: S105 - printed on purpose, demo only
+
+
+class Command(BaseCommand):
+    help = "Set up the demo organisation and run server, worker and sandbox until Ctrl-C."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--setup-only", action="store_true", help="Seed, then exit.")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, setup_only: bool, port: int, **options):
+        self._setup()
+        if setup_only:
+            return
+        self._run(port)
+
+    def _setup(self) -> None:
+        call_command("install_schedules", stdout=open(os.devnull, "w"))  # noqa: SIM115
+        organization, _ = Organization.objects.get_or_create(
+            slug="acme", defaults={"name": "Acme Webinars"}
+        )
+        user_model = get_user_model()
+        if not user_model.objects.filter(username="admin").exists():
+            user_model.objects.create_superuser("admin", "admin@example.com", DEMO_PASSWORD)
+        organization_member_ensure(
+            organization=organization,
+            username="manager",
+            email="manager@acme.example",
+            role=Role.MANAGER,
+            password=DEMO_PASSWORD,
+        )
+        organization_member_ensure(
+            organization=organization,
+            username="member",
+            email="member@acme.example",
+            role=Role.MEMBER,
+            password=DEMO_PASSWORD,
+        )
+
+    def _run(self, port: int) -> None:
+        python = sys.executable
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        commands = {
+            "web": [python, "manage.py", "runserver", f"127.0.0.1:{port}", "--noreload"],
+            "worker": [python, "manage.py", "qcluster"],
+        }
+        sandbox_port = _sandbox_port()
+        if sandbox_port:
+            commands["sandbox"] = [python, "manage.py", "sandbox", "--port", str(sandbox_port)]
+        children = {
+            name: subprocess.Popen(argv, env=env, start_new_session=True)  # noqa: S603
+            for name, argv in commands.items()
+        }
+        # `kill` (SIGTERM) stops the demo as cleanly as Ctrl-C does.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+        base = f"http://127.0.0.1:{port}"
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\nMeetbridge demo is starting.\n"
+                f"  Admin:    {base}/admin/   login admin / {DEMO_PASSWORD} (superuser)\n"
+                f"            also manager / {DEMO_PASSWORD} and member / {DEMO_PASSWORD}\n"
+                f"  Health:   {base}/healthz\n"
+                + (f"  Sandbox:  {settings.SANDBOX_URL}/_sandbox/\n" if sandbox_port else "")
+                + "Press Ctrl-C to stop.\n"
+            )
+        )
+        try:
+            while all(child.poll() is None for child in children.values()):
+                time.sleep(0.5)
+            failed = [name for name, child in children.items() if child.poll() is not None]
+            self.stderr.write(f"{', '.join(failed)} stopped; shutting the demo down.")
+        except KeyboardInterrupt:
+            self.stdout.write("\nStopping…")
+        finally:
+            _stop(children.values())
+
+
+def _sandbox_port() -> int | None:
+    """The sandbox runs only when the vendor URLs point at a local sandbox."""
+    if not settings.SANDBOX_URL.startswith(("http://127.0.0.1:", "http://localhost:")):
+        return None
+    try:
+        from connectors.sandbox import server  # noqa: F401  (present once connectors ship it)
+    except ImportError:
+        return None
+    return int(settings.SANDBOX_URL.rsplit(":", 1)[1])
+
+
+def _stop(children) -> None:
+    for child in children:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 10
+    for child in children:
+        try:
+            child.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
