@@ -1,0 +1,238 @@
+"""The one HTTP layer: every outbound vendor call goes through `HttpClient.request`.
+
+It owns timeouts, retries with exponential backoff and jitter (on 429, 5xx and network errors),
+honouring `Retry-After`; client-side rate limits shared across workers; a single refresh-and-retry
+on 401; mapping of errors into `connectors.errors`; and a record of each call (`ApiCall`: no
+payloads, no tokens). Nothing else in the project imports `requests`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol
+from urllib.parse import quote
+
+import requests
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from connectors.errors import (
+    ConnectorError,
+    RateLimitedError,
+    ReauthRequiredError,
+    TransientError,
+)
+from connectors.ratelimit import ClientRateLimited, RateLimit, RateLimiter
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = (5.0, 30.0)  # (connect, read) seconds
+_session = requests.Session()  # shared connection pool per process
+
+
+class TokenSource(Protocol):
+    """Gives the HTTP layer a bearer token, and a fresh one when the vendor says 401."""
+
+    def access_token(self) -> str: ...
+
+    def token_after_unauthorized(self, rejected: str) -> str: ...
+
+
+class HttpClient:
+    def __init__(
+        self,
+        *,
+        provider: str,
+        base_url: str,
+        error_mapper: Callable[[requests.Response], ConnectorError],
+        token_source: TokenSource | None = None,
+        limiter: RateLimiter | None = None,
+        organization_id: int | None = None,
+        connection_id: int | None = None,
+        max_attempts: int = 4,
+        max_inline_wait: float = 30.0,
+        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
+        sleep: Callable[[float], None] = time.sleep,
+        record_calls: bool = True,
+    ) -> None:
+        self.provider = provider
+        self.base_url = base_url.rstrip("/")
+        self.error_mapper = error_mapper
+        self.token_source = token_source
+        self.limiter = limiter
+        self.organization_id = organization_id
+        self.connection_id = connection_id
+        self.max_attempts = max_attempts
+        self.max_inline_wait = max_inline_wait
+        self.timeout = timeout
+        self.sleep = sleep
+        self.record_calls = record_calls
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        json: Any = None,
+        data: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        basic_auth: tuple[str, str] | None = None,
+        limits: Sequence[RateLimit] = (),
+        url: str | None = None,
+        authenticated: bool = True,
+        ok_statuses: Iterable[int] = (),
+    ) -> requests.Response:
+        """Send one logical request, retrying as the error family says; return the response.
+
+        `path` is a template such as "/users/{user_id}/webinars": only the template is recorded,
+        `path_params` are quoted into it. `url` overrides base_url + path (absolute next-page
+        links). Statuses in `ok_statuses` are returned instead of raised (e.g. 404 as "absent").
+        Raises a `ConnectorError` subclass.
+        """
+        target = url or self.base_url + _expand(path, path_params or {})
+        ok = set(ok_statuses)
+        started = time.monotonic()
+        attempt = 0
+        refreshed = False
+        token = None
+        response: requests.Response | None = None
+        error: ConnectorError | None = None
+        try:
+            while True:
+                attempt += 1
+                self._respect_limits(limits)
+                request_headers = dict(headers or {})
+                if authenticated and self.token_source is not None:
+                    token = token or self.token_source.access_token()
+                    request_headers["Authorization"] = f"Bearer {token}"
+                try:
+                    response = _session.request(
+                        method,
+                        target,
+                        params=params,
+                        json=json,
+                        data=data,
+                        headers=request_headers,
+                        auth=basic_auth,
+                        timeout=self.timeout,
+                        allow_redirects=False,
+                    )
+                except (requests.ConnectionError, requests.Timeout) as exc:
+                    response = None
+                    error = TransientError(
+                        f"{type(exc).__name__} talking to {self.provider}", provider=self.provider
+                    )
+                else:
+                    if response.status_code < 400 or response.status_code in ok:
+                        error = None
+                        return response
+                    error = self.error_mapper(response)
+                    if (
+                        response.status_code == 401
+                        and authenticated
+                        and self.token_source is not None
+                        and not refreshed
+                    ):
+                        # One refresh and one retry; a second 401 means the grant is gone.
+                        refreshed = True
+                        token = self.token_source.token_after_unauthorized(token or "")
+                        attempt -= 1
+                        continue
+                    if response.status_code == 401 and not isinstance(error, ReauthRequiredError):
+                        error = ReauthRequiredError(
+                            error.message, provider=self.provider, status=401, code=error.code
+                        )
+                if not isinstance(error, TransientError) or attempt >= self.max_attempts:
+                    raise error
+                wait = self._retry_wait(error, attempt, limits)
+                if wait > self.max_inline_wait:
+                    raise error
+                self.sleep(wait)
+        finally:
+            self._record(method, path, response, attempt - 1, started, error)
+
+    # --- internals ---------------------------------------------------------------------------------
+    def _respect_limits(self, limits: Sequence[RateLimit]) -> None:
+        if not limits or self.limiter is None:
+            return
+        try:
+            self.limiter.acquire(limits, max_wait=self.max_inline_wait)
+        except ClientRateLimited as exc:
+            raise RateLimitedError(
+                str(exc), provider=self.provider, code="client_rate_limit", retry_after=exc.wait
+            ) from None
+
+    def _retry_wait(self, error: ConnectorError, attempt: int, limits) -> float:
+        backoff = min(20.0, 0.5 * 2 ** (attempt - 1))
+        jittered = backoff + random.uniform(0, backoff)  # noqa: S311 - jitter, not crypto
+        if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            if self.limiter is not None and limits:
+                self.limiter.block(limits, error.retry_after)
+            # Never before the vendor's "retry after"; a little later spreads the workers out.
+            return error.retry_after + random.uniform(0, 0.25)  # noqa: S311
+        return jittered
+
+    def _record(self, method, path, response, retries, started, error) -> None:
+        if not self.record_calls:
+            return
+        from connectors.models import ApiCall
+
+        duration = int((time.monotonic() - started) * 1000)
+        status = response.status_code if response is not None else None
+        message = str(error)[:500] if error is not None else ""
+        logger.info(
+            "%s %s %s -> %s in %sms (retries %s)%s",
+            self.provider,
+            method,
+            path,
+            status,
+            duration,
+            retries,
+            f" error {message}" if message else "",
+        )
+        ApiCall.objects.create(
+            organization_id=self.organization_id,
+            connection_id=self.connection_id,
+            provider=self.provider,
+            method=method,
+            path_template=path[:255],
+            status=status,
+            duration_ms=duration,
+            retries=max(0, retries),
+            error=message,
+        )
+
+
+def _expand(template: str, params: Mapping[str, Any]) -> str:
+    if not params:
+        return template
+    return template.format(**{key: quote(str(value), safe="") for key, value in params.items()})
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Seconds to wait from `Retry-After`: delta-seconds, an HTTP date, or ISO (Zoom daily)."""
+    value = headers.get("Retry-After") or headers.get("retry-after")
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    when: dt.datetime | None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        when = parse_datetime(value.replace("Z", "+00:00"))
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - timezone.now()).total_seconds())

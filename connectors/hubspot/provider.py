@@ -1,0 +1,81 @@
+"""HubSpot: OAuth v3 token/revoke endpoints (v1 is retired on 2027-02-16), identity, errors."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from connectors.base import Identity, OAuthSpec, Provider, TokenSet
+from connectors.errors import ConnectorError, RateLimitedError
+
+if TYPE_CHECKING:
+    import requests
+
+    from connectors.http import HttpClient
+
+# Exact scope names from the specs' security blocks (apis.md §2.2).
+HUBSPOT_SCOPES = (
+    "oauth",
+    "crm.objects.contacts.read",
+    "crm.objects.contacts.write",
+    "crm.objects.companies.read",
+    "crm.schemas.contacts.read",
+    "crm.schemas.contacts.write",
+    "crm.schemas.companies.read",
+    "crm.objects.owners.read",
+    "crm.objects.marketing_events.read",
+    "crm.objects.marketing_events.write",
+    "settings.users.read",
+    "timeline",
+    "automation",
+)
+
+
+class HubSpotProvider(Provider):
+    key = "hubspot"
+    name = "HubSpot"
+    client_path = "connectors.hubspot.client.HubSpotClient"
+    sandbox_path = "connectors.hubspot.sandbox.HubSpotSandbox"
+    default_access_ttl = 1800  # 30 minutes; always taken from expires_in when present
+
+    def oauth(self) -> OAuthSpec:
+        api = self.config["api_base_url"]
+        return OAuthSpec(
+            authorize_url=f"{self.config['app_base_url']}/oauth/authorize",
+            token_url=f"{api}/oauth/v3/token",
+            revoke_url=f"{api}/oauth/v3/token/revoke",
+            scopes=HUBSPOT_SCOPES,
+            client_auth="body",
+            pkce=True,
+        )
+
+    def identity_fetch(self, http: HttpClient, tokens: TokenSet) -> Identity:
+        account = http.request("GET", "/account-info/v3/details").json()
+        portal_id = str(account.get("portalId") or tokens.extra.get("hub_id"))
+        domain = account.get("uiDomain") or "app.hubspot.com"
+        return Identity(
+            external_account_id=portal_id,
+            external_user_id=str(tokens.extra.get("user_id", "")),
+            display_name=f"HubSpot portal {portal_id}",
+            config={"ui_domain": domain, "timezone": account.get("timeZone", "")},
+        )
+
+    def error_from_response(self, response: requests.Response) -> ConnectorError:
+        error = super().error_from_response(response)
+        if isinstance(error, RateLimitedError) and error.retry_after is None:
+            # HubSpot sends no Retry-After; its burst limit rolls over 10 seconds
+            # (policyName TEN_SECONDLY_ROLLING), the search limit over one second.
+            interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
+            error.retry_after = int(interval) / 1000 if interval and interval.isdigit() else 1.0
+        return error
+
+    def error_details(self, response: requests.Response) -> tuple[str, str]:
+        # {"status": "error", "message": ..., "correlationId": ..., "category": "VALIDATION_ERROR"}
+        try:
+            body = response.json()
+        except ValueError:
+            return super().error_details(response)
+        if isinstance(body, dict):
+            message = body.get("message") or body.get("error_description") or response.reason
+            code = body.get("subCategory") or body.get("category") or body.get("error") or ""
+            return str(message), str(code)
+        return super().error_details(response)
