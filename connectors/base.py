@@ -37,6 +37,9 @@ class OAuthSpec:
     client_auth: Literal["basic", "body"] = "body"  # how the client proves itself at /token
     pkce: bool = True
     scope_separator: str = " "
+    # Which token the revoke endpoint takes: Zoom revokes the grant by access token, HubSpot and
+    # Salesforce by refresh token (which also kills its access tokens).
+    revoke_token: Literal["access_token", "refresh_token"] = "refresh_token"
     extra_authorize_params: dict[str, str] = field(default_factory=dict)
 
 
@@ -124,7 +127,7 @@ class Provider:
         """Prefix of the client-side rate-limit buckets: the vendor limits per account."""
         return f"{self.key}:{connection.external_account_id or connection.pk}"
 
-    # --- API ---------------------------------------------------------------------------------------
+    # --- API --------------------------------------------------------------------------------------
     def api_client(self, http: HttpClient, connection: Connection | None = None):
         return import_string(self.client_path)(http)
 

@@ -158,7 +158,7 @@ class HttpClient:
         finally:
             self._record(method, path, response, attempt - 1, started, error)
 
-    # --- internals ---------------------------------------------------------------------------------
+    # --- internals --------------------------------------------------------------------------------
     def _respect_limits(self, limits: Sequence[RateLimit]) -> None:
         if not limits or self.limiter is None:
             return

@@ -185,13 +185,18 @@ class RateLimitWindow(models.Model):
     """Requests counted in one window of one client-side bucket, shared by every worker."""
 
     key = models.CharField(max_length=200)
-    window_start = models.BigIntegerField()  # epoch seconds / window length
+    window_start = models.BigIntegerField()  # epoch seconds // window length
     count = models.PositiveIntegerField(default=0)
+    # Epoch seconds after which no estimate reads this row (the end of the next window).
+    expires_at = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["key", "window_start"], name="one_count_per_window")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.key} #{self.window_start}: {self.count}"
 
 
 class RateLimitBlock(models.Model):
@@ -199,3 +204,6 @@ class RateLimitBlock(models.Model):
 
     key = models.CharField(max_length=200, unique=True)
     until = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.key} blocked until {self.until:%H:%M:%S}"

@@ -96,7 +96,7 @@ class RateLimiter:
                 except IntegrityError:
                     pass
 
-    # --- internals ---------------------------------------------------------------------------------
+    # --- internals --------------------------------------------------------------------------------
     def _blocked_for(self, limits: Sequence[RateLimit], now: float) -> float:
         keys = [self.key(limit) for limit in limits]
         until = max(
@@ -114,7 +114,7 @@ class RateLimiter:
     def _take(self, limit: RateLimit, now: float) -> float:
         key = self.key(limit)
         window = self._window(limit, now)
-        count = self._increment(key, window)
+        count = self._increment(key, window, expires_at=int((window + 2) * limit.window))
         elapsed = now - window * limit.window
         estimate = count
         if limit.rolling:
@@ -135,14 +135,16 @@ class RateLimiter:
         return max(0.01, math.ceil(((1 - previous_needed) * limit.window - elapsed) * 100) / 100)
 
     @staticmethod
-    def _increment(key: str, window: int) -> int:
+    def _increment(key: str, window: int, *, expires_at: int) -> int:
         updated = RateLimitWindow.objects.filter(key=key, window_start=window).update(
             count=F("count") + 1
         )
         if not updated:
             try:
                 with transaction.atomic():
-                    RateLimitWindow.objects.create(key=key, window_start=window, count=1)
+                    RateLimitWindow.objects.create(
+                        key=key, window_start=window, count=1, expires_at=expires_at
+                    )
             except IntegrityError:  # another worker created it first
                 RateLimitWindow.objects.filter(key=key, window_start=window).update(
                     count=F("count") + 1

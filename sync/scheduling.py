@@ -40,6 +40,15 @@ class PeriodicJob:
 # Features add their jobs here; this list is the whole truth about what runs periodically.
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("worker-heartbeat", "sync.jobs.worker_heartbeat", Schedule.MINUTES, minutes=1),
+    PeriodicJob(
+        "retry-token-revocations", "connectors.jobs.revocations_retry", Schedule.MINUTES, minutes=15
+    ),
+    PeriodicJob(
+        "prune-connector-records",
+        "connectors.jobs.records_prune",
+        Schedule.DAILY,
+        at=dt.time(3, 30),
+    ),
 ]
 
 

@@ -12,11 +12,32 @@ from collections.abc import Callable
 from django.db.models import Model
 
 from accounts.models import Membership, Organization, Role
+from connectors.models import ApiCall, Connection, ConnectionEvent, PendingRevocation
 from tests.factories import user_make
+
+
+def _connection(org: Organization) -> Connection:
+    connection, _ = Connection.objects.get_or_create(
+        organization=org,
+        provider="zoom",
+        defaults={"external_account_id": f"acct-{org.pk}", "display_name": f"Zoom of {org}"},
+    )
+    return connection
+
 
 TENANT_ROW_BUILDERS: dict[type[Model], Callable[[Organization], Model]] = {
     Organization: lambda org: org,
     Membership: lambda org: Membership.objects.get(
         user=user_make(org, role=Role.MEMBER), organization=org
+    ),
+    Connection: _connection,
+    ConnectionEvent: lambda org: ConnectionEvent.objects.create(
+        organization=org, connection=_connection(org), kind=ConnectionEvent.Kind.TESTED
+    ),
+    ApiCall: lambda org: ApiCall.objects.create(
+        organization=org, provider="zoom", method="GET", path_template="/users/me", status=200
+    ),
+    PendingRevocation: lambda org: PendingRevocation.objects.create(
+        organization=org, provider="zoom", token_ciphertext="x"
     ),
 }

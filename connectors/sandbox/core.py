@@ -294,7 +294,7 @@ class Sandbox:
 
     @classmethod
     def from_registry(cls, **kwargs) -> Sandbox:
-        from connectors.registry import provider_keys, provider_get
+        from connectors.registry import provider_get, provider_keys
 
         return cls({key: provider_get(key).sandbox_class(**kwargs) for key in provider_keys()})
 

@@ -105,7 +105,7 @@ class FakeOAuthServer:
         if not request.arg("redirect_uri"):
             raise SandboxError(400, "invalid_request", "redirect_uri is required")
 
-    # --- token -------------------------------------------------------------------------------------
+    # --- token ------------------------------------------------------------------------------------
     def client_authenticate(self, client_id: str | None, client_secret: str | None) -> str:
         if not client_id or self.clients.get(client_id) != client_secret:
             raise SandboxError(401, "invalid_client", "Invalid client credentials")
@@ -121,9 +121,10 @@ class FakeOAuthServer:
             raise SandboxError(400, "invalid_grant", "Code was issued to another client")
         if entry.redirect_uri != (redirect_uri or ""):
             raise SandboxError(400, "invalid_grant", "redirect_uri mismatch")
-        if entry.challenge:
-            if not verifier or _challenge(verifier, entry.challenge_method) != entry.challenge:
-                raise SandboxError(400, "invalid_grant", "Invalid code_verifier")
+        if entry.challenge and (
+            not verifier or _challenge(verifier, entry.challenge_method) != entry.challenge
+        ):
+            raise SandboxError(400, "invalid_grant", "Invalid code_verifier")
         return self._issue(entry.grant, new_refresh=True)
 
     def refresh(self, *, client_id: str, refresh_token: str | None) -> Grant:
@@ -154,7 +155,7 @@ class FakeOAuthServer:
         self.by_refresh.pop(grant.refresh_token, None)
         return True
 
-    # --- resource server ---------------------------------------------------------------------------
+    # --- resource server --------------------------------------------------------------------------
     def authenticate(self, request: SandboxRequest) -> Grant:
         """The grant behind the request's bearer token; SandboxError 401 when absent or expired."""
         token = request.bearer()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from socketserver import ThreadingMixIn
+from urllib.parse import urlsplit
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from connectors.sandbox.core import Sandbox
@@ -42,7 +43,9 @@ def wsgi_app(sandbox: Sandbox):
         host_url = f"{environ['wsgi.url_scheme']}://{environ.get('HTTP_HOST', 'localhost')}"
         response = sandbox.handle(
             method=environ["REQUEST_METHOD"],
-            path=environ.get("PATH_INFO", "/"),
+            # The raw path: wsgiref decodes PATH_INFO once, which would undo a double-encoded
+            # Zoom UUID ("%252F...") before the fake sees it.
+            path=environ.get("RAW_PATH_INFO") or environ.get("PATH_INFO", "/"),
             query_string=environ.get("QUERY_STRING", ""),
             headers=headers,
             body=body,
@@ -60,14 +63,21 @@ class _ThreadingWSGIServer(ThreadingMixIn, WSGIServer):
     allow_reuse_address = True
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+class _RawPathHandler(WSGIRequestHandler):
+    def get_environ(self):
+        environ = super().get_environ()
+        environ["RAW_PATH_INFO"] = urlsplit(self.path).path
+        return environ
+
+
+class _QuietHandler(_RawPathHandler):
+    def log_message(self, format, *args):
         pass
 
 
 def serve(sandbox: Sandbox, *, host: str = "127.0.0.1", port: int = 8100, quiet: bool = True):
     """Build the server (call `.serve_forever()` on it)."""
-    handler = _QuietHandler if quiet else WSGIRequestHandler
+    handler = _QuietHandler if quiet else _RawPathHandler
     return make_server(
         host, port, wsgi_app(sandbox), server_class=_ThreadingWSGIServer, handler_class=handler
     )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from connectors.base import Identity, OAuthSpec, Provider, TokenSet
+from connectors.errors import ConnectorError, ReauthRequiredError
 
 if TYPE_CHECKING:
     import requests
@@ -29,10 +30,15 @@ ZOOM_SCOPES = (
     "webinar:read:list_past_instances:admin",
     "report:read:list_webinar_participants:admin",
     "cloud_recording:read:list_recording_files:admin",
+    "meeting:read:meeting:admin",  # GET /meetings/{id} (ZoomClient.meeting_get)
     "meeting:write:meeting:admin",
     "meeting:update:meeting:admin",
     "meeting:delete:meeting:admin",
 )
+
+# "Invalid access token, does not contain scopes: [...]" (devforum.zoom.us/t/95961: 4700;
+# granular-scope apps are reported to get 4711 [PARTIAL]).
+MISSING_SCOPE_CODES = ("4700", "4711")
 
 
 class ZoomProvider(Provider):
@@ -51,6 +57,7 @@ class ZoomProvider(Provider):
             scopes=ZOOM_SCOPES,
             client_auth="basic",
             pkce=True,
+            revoke_token="access_token",
         )
 
     def token_set(self, data: dict) -> TokenSet:
@@ -66,6 +73,15 @@ class ZoomProvider(Provider):
             display_name=f"{me.get('email', '')} (Zoom account {me['account_id']})",
             config={"email": me.get("email", ""), "timezone": me.get("timezone", "")},
         )
+
+    def error_from_response(self, response: requests.Response) -> ConnectorError:
+        error = super().error_from_response(response)
+        if error.code in MISSING_SCOPE_CODES:
+            # The grant lacks a scope (HTTP 400): only reconnecting with the scope fixes it.
+            return ReauthRequiredError(
+                error.message, provider=self.key, status=error.status, code=error.code
+            )
+        return error
 
     def error_details(self, response: requests.Response) -> tuple[str, str]:
         # Zoom errors: {"code": 1001, "message": "User does not exist: ..."}; OAuth errors:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -19,7 +20,7 @@ from django.core.management.base import BaseCommand
 from accounts.models import Organization, Role
 from accounts.services import organization_member_ensure
 
-DEMO_PASSWORD = "meetbridge-demo"  # noqa: S105 - printed on purpose, demo only
+DEMO_PASSWORD = "meetbridge-demo"
 
 
 class Command(BaseCommand):
@@ -74,6 +75,7 @@ class Command(BaseCommand):
         }
         # `kill` (SIGTERM) stops the demo as cleanly as Ctrl-C does.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
+        connected = self._connect_sandbox(sandbox_port) if sandbox_port else []
         base = f"http://127.0.0.1:{port}"
         self.stdout.write(
             self.style.SUCCESS(
@@ -82,6 +84,7 @@ class Command(BaseCommand):
                 f"            also manager / {DEMO_PASSWORD} and member / {DEMO_PASSWORD}\n"
                 f"  Health:   {base}/healthz\n"
                 + (f"  Sandbox:  {settings.SANDBOX_URL}/_sandbox/\n" if sandbox_port else "")
+                + "".join(f"  Connected {line}\n" for line in connected)
                 + "Press Ctrl-C to stop.\n"
             )
         )
@@ -95,14 +98,28 @@ class Command(BaseCommand):
         finally:
             _stop(children.values())
 
+    def _connect_sandbox(self, sandbox_port: int) -> list[str]:
+        """Wait for the sandbox, then connect the demo organisation to every vendor in it."""
+        from connectors.demo import demo_connect_all
+
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", sandbox_port)) == 0:
+                    break
+            time.sleep(0.2)
+        organization = Organization.objects.get(slug="acme")
+        user = get_user_model().objects.get(username="manager")
+        try:
+            return demo_connect_all(organization=organization, user=user)
+        except Exception as exc:  # the demo still runs; the admin shows how to connect by hand
+            self.stderr.write(f"Could not connect the demo organisation to the sandbox: {exc}")
+            return []
+
 
 def _sandbox_port() -> int | None:
     """The sandbox runs only when the vendor URLs point at a local sandbox."""
     if not settings.SANDBOX_URL.startswith(("http://127.0.0.1:", "http://localhost:")):
-        return None
-    try:
-        from connectors.sandbox import server  # noqa: F401  (present once connectors ship it)
-    except ImportError:
         return None
     return int(settings.SANDBOX_URL.rsplit(":", 1)[1])
 
