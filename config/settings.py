@@ -163,6 +163,8 @@ PROVIDERS = {
             "SALESFORCE_LOGIN_URL", "https://login.salesforce.com", "/salesforce/login"
         ),
         "api_version": env_str("SALESFORCE_API_VERSION", "v62.0"),
+        # The org's daily API allocation; the client stays under it (Setup → Company Information).
+        "daily_api_limit": env_int("SALESFORCE_DAILY_API_LIMIT", 100_000),
     },
 }
 

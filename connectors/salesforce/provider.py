@@ -19,8 +19,11 @@ SALESFORCE_SCOPES = ("api", "refresh_token")
 # We refresh a little before that and, failing that, on the first 401.
 SESSION_SECONDS = 2 * 3600
 # 403 REQUEST_LIMIT_EXCEEDED has no Retry-After; the daily allocation rolls over 24 h, so we
-# pause for an hour and look again rather than hammering an exhausted quota.
+# pause for an hour and look again rather than hammering an exhausted quota. The same code is
+# used for too many concurrent long-running requests ("ConcurrentPerOrgLongTxn"), which clears
+# as soon as those requests finish.
 QUOTA_PAUSE_SECONDS = 3600
+CONCURRENCY_PAUSE_SECONDS = 20
 
 
 class SalesforceProvider(Provider):
@@ -63,12 +66,13 @@ class SalesforceProvider(Provider):
     def error_from_response(self, response: requests.Response) -> ConnectorError:
         error = super().error_from_response(response)
         if error.code == "REQUEST_LIMIT_EXCEEDED":
+            concurrent = "Concurrent" in error.message
             return RateLimitedError(
                 error.message,
                 provider=self.key,
                 status=response.status_code,
                 code=error.code,
-                retry_after=QUOTA_PAUSE_SECONDS,
+                retry_after=CONCURRENCY_PAUSE_SECONDS if concurrent else QUOTA_PAUSE_SECONDS,
             )
         return error
 

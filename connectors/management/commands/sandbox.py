@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from connectors.sandbox.core import Sandbox
 from connectors.sandbox.server import serve
@@ -17,14 +17,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-seed", action="store_true", help="Start empty instead of with demo data."
         )
+        parser.add_argument(
+            "--size",
+            action="append",
+            default=[],
+            metavar="VENDOR:NAME=N",
+            help="Seed size, e.g. --size zoom:users=20 --size hubspot:contacts=5000 (repeatable).",
+        )
         parser.add_argument("--verbose-requests", action="store_true")
 
-    def handle(self, *args, host: str, port: int, no_seed: bool, verbose_requests: bool, **opts):
+    def handle(self, *args, host, port, no_seed, size, verbose_requests, **options):
         sandbox = Sandbox.from_registry()
+        sizes = _parse_sizes(size, vendors=set(sandbox.fakes))
         if not no_seed:
             for key, fake in sandbox.fakes.items():
-                summary = fake.seed()
-                self.stdout.write(f"seeded {key}: {summary}")
+                summary = fake.seed(**sizes.get(key, {}))
+                self.stdout.write(f"seeded {key}: {_short(summary)}")
         server = serve(sandbox, host=host, port=port, quiet=not verbose_requests)
         self.stdout.write(
             self.style.SUCCESS(f"Sandbox on http://{host}:{port}/_sandbox/ (Ctrl-C to stop)")
@@ -35,3 +43,20 @@ class Command(BaseCommand):
             pass
         finally:
             server.server_close()
+
+
+def _parse_sizes(items: list[str], *, vendors: set[str]) -> dict[str, dict[str, int]]:
+    sizes: dict[str, dict[str, int]] = {}
+    for item in items:
+        vendor, _, assignment = item.partition(":")
+        name, _, value = assignment.partition("=")
+        if vendor not in vendors or not name or not value.isdigit():
+            raise CommandError(
+                f"--size {item!r}: use VENDOR:NAME=N with VENDOR in {sorted(vendors)}"
+            )
+        sizes.setdefault(vendor, {})[name] = int(value)
+    return sizes
+
+
+def _short(summary: dict) -> str:
+    return ", ".join(f"{k}={v}" for k, v in summary.items() if isinstance(v, int | str))
