@@ -43,6 +43,22 @@ class TokenSource(Protocol):
     def token_after_unauthorized(self, rejected: str) -> str: ...
 
 
+class StaticTokenSource:
+    """A token source for a token that cannot be refreshed (right after the code exchange)."""
+
+    def __init__(self, token: str) -> None:
+        self._token = token
+
+    def access_token(self) -> str:
+        return self._token
+
+    def token_after_unauthorized(self, rejected: str) -> str:
+        return self._token
+
+    def __repr__(self) -> str:
+        return "StaticTokenSource(***)"
+
+
 class HttpClient:
     def __init__(
         self,

@@ -16,7 +16,7 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_database_url() -> str:
+def current_database_url() -> str:
     """A DATABASE_URL for the database the current test runs on (PostgreSQL only)."""
     s = connection.settings_dict
     auth = quote(s["USER"] or "", safe="")
@@ -30,7 +30,7 @@ def test_database_url() -> str:
 def process_env(**extra: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "Q_POLL": "1"}
     if connection.vendor == "postgresql":
-        env["DATABASE_URL"] = test_database_url()
+        env["DATABASE_URL"] = current_database_url()
     env.update(extra)
     return env
 

@@ -15,7 +15,7 @@ from connectors.demo import sandbox_connect
 from connectors.jobs import revocations_retry
 from connectors.models import ConnectionEvent, ConnectionStatus, PendingRevocation
 from connectors.sandbox.core import Fault
-from tests.workers import test_database_url
+from tests.workers import current_database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_dumps_reprs_and_logs_hold_no_plaintext_token(sandbox, hubspot, caplog):
     if db.vendor == "postgresql" and shutil.which("pg_dump"):
         texts.append(
             subprocess.run(  # noqa: S603
-                ["pg_dump", "--data-only", test_database_url()],  # noqa: S607
+                ["pg_dump", "--data-only", current_database_url()],  # noqa: S607
                 capture_output=True,
                 text=True,
                 check=True,

@@ -9,7 +9,7 @@ import time
 import pytest
 from django.utils import timezone
 
-from connectors import services
+from connectors import oauth
 from connectors.demo import sandbox_connect
 from connectors.errors import PermanentError, ReauthRequiredError
 from connectors.models import Connection, ConnectionEvent, ConnectionStatus
@@ -87,7 +87,7 @@ def test_a_rotation_race_is_not_a_revocation(sandbox, zoom, monkeypatch):
         row.save()
         raise PermanentError("Invalid refresh token", code="invalid_grant", status=400)
 
-    monkeypatch.setattr(services.oauth, "token_refresh", lost_race)
+    monkeypatch.setattr(oauth, "token_refresh", lost_race)
     _expire(zoom)
     assert connection_token_refresh(zoom.pk) == winner.access_token
     zoom.refresh_from_db()
