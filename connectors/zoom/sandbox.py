@@ -56,9 +56,13 @@ class ZoomSandbox(WebinarRoutes, MeetingRoutes, VendorFake):
         self.users: dict[str, dict[str, Any]] = {}
         self.data_clear()
         owner = self.user_add(
-            user_id="sbxOwner01", email="owner@meetbridge-sandbox.test", first_name="Olivia",
-            last_name="Owner", user_type=2, role_id="0",
-        )  # fmt: skip
+            user_id="sbxOwner01",
+            email="owner@meetbridge-sandbox.test",
+            first_name="Olivia",
+            last_name="Owner",
+            user_type=2,
+            role_id="0",
+        )
         self.owner_id = owner["id"]
 
     def data_clear(self) -> None:
@@ -220,16 +224,35 @@ class ZoomSandbox(WebinarRoutes, MeetingRoutes, VendorFake):
         return grant
 
     def user_add(
-        self, *, user_id: str, email: str, first_name: str, last_name: str, user_type: int,
-        role_id: str = "2", status: str = "active", timezone: str = "America/New_York",
-    ) -> dict[str, Any]:  # fmt: skip
+        self,
+        *,
+        user_id: str,
+        email: str,
+        first_name: str,
+        last_name: str,
+        user_type: int,
+        role_id: str = "2",
+        status: str = "active",
+        timezone: str = "America/New_York",
+    ) -> dict[str, Any]:
         user = {
-            "id": user_id, "email": email, "first_name": first_name, "last_name": last_name,
-            "display_name": f"{first_name} {last_name}", "type": user_type, "status": status,
-            "role_id": role_id, "timezone": timezone, "account_id": self.account_id,
-            "pmi": 5000000000 + len(self.users), "dept": "", "verified": 1, "language": "en-US",
-            "created_at": "2024-01-15T09:00:00Z", "user_created_at": "2024-01-15T09:00:00Z",
-        }  # fmt: skip
+            "id": user_id,
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+            "display_name": f"{first_name} {last_name}",
+            "type": user_type,
+            "status": status,
+            "role_id": role_id,
+            "timezone": timezone,
+            "account_id": self.account_id,
+            "pmi": 5000000000 + len(self.users),
+            "dept": "",
+            "verified": 1,
+            "language": "en-US",
+            "created_at": "2024-01-15T09:00:00Z",
+            "user_created_at": "2024-01-15T09:00:00Z",
+        }
         self.users[user_id] = user
         return user
 

@@ -20,10 +20,44 @@ from connectors.zoom.sandbox_webinars import format_time
 if TYPE_CHECKING:
     from connectors.zoom.sandbox import ZoomSandbox
 
-FIRST = ("Aino", "Ben", "Chen", "Dana", "Eero", "Fatima", "Goro", "Hanna", "Ivan", "Julia",
-         "Kenji", "Lea", "Mateo", "Noor", "Oskar", "Priya", "Quinn", "Rosa", "Sami")  # fmt: skip
-LAST = ("Virtanen", "Okafor", "Tanaka", "Muller", "Silva", "Kowalski", "Nguyen", "Haddad",
-        "Larsen", "Moreau", "Ito", "Rossi", "Kim", "Fischer", "Lind")  # fmt: skip
+FIRST = (
+    "Aino",
+    "Ben",
+    "Chen",
+    "Dana",
+    "Eero",
+    "Fatima",
+    "Goro",
+    "Hanna",
+    "Ivan",
+    "Julia",
+    "Kenji",
+    "Lea",
+    "Mateo",
+    "Noor",
+    "Oskar",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+)
+LAST = (
+    "Virtanen",
+    "Okafor",
+    "Tanaka",
+    "Muller",
+    "Silva",
+    "Kowalski",
+    "Nguyen",
+    "Haddad",
+    "Larsen",
+    "Moreau",
+    "Ito",
+    "Rossi",
+    "Kim",
+    "Fischer",
+    "Lind",
+)
 DOMAINS = ("acme.example", "globex.example", "initech.example", "umbrella.example", "gmail.com")
 KINDS = ("past", "upcoming", "recurring", "manual", "no_registration", "zoom_events")
 TOPICS = {
@@ -52,7 +86,7 @@ def seed_account(
     seed: int = 1,
 ) -> dict[str, Any]:
     """Fill `fake` (already cleared); returns the summary including the demo webinar ids."""
-    rng = random.Random(seed)  # noqa: S311 - deterministic fake data, not secrets
+    rng = random.Random(seed)
     day = fake.now().replace(hour=0, minute=0, second=0, microsecond=0)
     hosts = [fake.users[fake.owner_id]]
     for index in range(1, users):
@@ -77,11 +111,16 @@ def seed_account(
             start = day + dt.timedelta(days=rng.randint(1, 20), hours=rng.randint(13, 20))
             fake.meeting_store(
                 host,
-                {"topic": f"Discovery call #{number + 1}", "type": 2,
-                 "start_time": format_time(start), "duration": 30, "timezone": host["timezone"]},
+                {
+                    "topic": f"Discovery call #{number + 1}",
+                    "type": 2,
+                    "start_time": format_time(start),
+                    "duration": 30,
+                    "timezone": host["timezone"],
+                },
                 meeting_id=rng.randint(81_000_000_000, 89_999_999_999),
                 uuid=_uuid(rng),
-            )  # fmt: skip
+            )
     _recordings_mark(fake)
     return fake.summary()
 
@@ -152,11 +191,14 @@ def _webinar_seed(
         webinar["start_time"] = format_time(first)
         webinar["recurrence"] = {"type": 2, "repeat_interval": 1, "end_times": 5}
         webinar["occurrences"] = [
-            {"occurrence_id": str(int((first + dt.timedelta(weeks=w)).timestamp() * 1000)),
-             "start_time": format_time(first + dt.timedelta(weeks=w)), "duration": 60,
-             "status": "available"}
+            {
+                "occurrence_id": str(int((first + dt.timedelta(weeks=w)).timestamp() * 1000)),
+                "start_time": format_time(first + dt.timedelta(weeks=w)),
+                "duration": 60,
+                "status": "available",
+            }
             for w in range(5)
-        ]  # fmt: skip
+        ]
     fake.webinars[webinar_id] = webinar
     registrants = [] if approval == 2 else _registrants_seed(rng, webinar, kind, registrant_count)
     fake.registrants[webinar_id] = registrants

@@ -27,12 +27,35 @@ else:
 
 # Standard registration fields Zoom can make required (GET .../registrants/questions).
 STANDARD_FIELDS = (
-    "last_name", "address", "city", "country", "zip", "state", "phone", "industry", "org",
-    "job_title", "purchasing_time_frame", "role_in_purchase_process", "no_of_employees",
+    "last_name",
+    "address",
+    "city",
+    "country",
+    "zip",
+    "state",
+    "phone",
+    "industry",
+    "org",
+    "job_title",
+    "purchasing_time_frame",
+    "role_in_purchase_process",
+    "no_of_employees",
     "comments",
-)  # fmt: skip
-_LIST_FIELDS = ("id", "uuid", "host_id", "topic", "type", "start_time", "duration", "timezone",
-                "agenda", "join_url", "created_at", "is_simulive")  # fmt: skip
+)
+_LIST_FIELDS = (
+    "id",
+    "uuid",
+    "host_id",
+    "topic",
+    "type",
+    "start_time",
+    "duration",
+    "timezone",
+    "agenda",
+    "join_url",
+    "created_at",
+    "is_simulive",
+)
 
 
 def parse_time(value: str) -> dt.datetime:

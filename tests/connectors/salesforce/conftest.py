@@ -6,19 +6,9 @@ import pytest
 
 from connectors.salesforce.client import SalesforceClient
 from connectors.salesforce.sandbox import SalesforceSandbox
-from connectors.sandbox.core import Sandbox
-from connectors.sandbox.testing import sandbox_mount
 from tests.connectors.helpers import static_http
 
 API_VERSION = "v62.0"
-
-
-@pytest.fixture
-def sandbox(http_mock, settings) -> Sandbox:
-    """Only the Salesforce fake (the project-wide fixture builds every vendor's fake)."""
-    fakes = Sandbox({"salesforce": SalesforceSandbox()})
-    sandbox_mount(http_mock, fakes, settings.SANDBOX_URL)
-    return fakes
 
 
 @pytest.fixture

@@ -40,9 +40,14 @@ def test_describe_reflects_the_orgs_customised_task_types(sf, fake):
 
 def test_create_task_applies_defaults_and_derives_is_closed(sf, fake, contact_id):
     task_id = sf.create_task(
-        {"Subject": "Webinar attended", "ActivityDate": "2026-05-01", "Status": "Completed",
-         "WhoId": contact_id, "Type": "Meeting"}
-    )  # fmt: skip
+        {
+            "Subject": "Webinar attended",
+            "ActivityDate": "2026-05-01",
+            "Status": "Completed",
+            "WhoId": contact_id,
+            "Type": "Meeting",
+        }
+    )
 
     assert task_id.startswith("00T") and len(task_id) == 18
     task = sf.get_task(task_id)

@@ -102,10 +102,14 @@ def test_denied_consent_redirects_with_access_denied(provider):
 def test_token_endpoint_rejects_a_wrong_client_secret(provider):
     response = requests.post(
         provider.oauth().token_url,
-        data={"grant_type": "refresh_token", "client_id": provider.client_id,
-              "client_secret": "nope", "refresh_token": "x"},
+        data={
+            "grant_type": "refresh_token",
+            "client_id": provider.client_id,
+            "client_secret": "nope",
+            "refresh_token": "x",
+        },
         timeout=5,
-    )  # fmt: skip
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "invalid_client"
 

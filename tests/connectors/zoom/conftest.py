@@ -4,21 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.sandbox.core import Sandbox
-from connectors.sandbox.testing import sandbox_mount
 from connectors.zoom.client import ZoomClient
 from connectors.zoom.sandbox import ZoomSandbox
 from tests.connectors.helpers import static_http
 
 PAGE_SIZE = 7  # small pages, so that listings span several of them
-
-
-@pytest.fixture
-def sandbox(http_mock, settings) -> Sandbox:
-    """Only the Zoom fake (the project-wide fixture builds every vendor's fake)."""
-    fakes = Sandbox({"zoom": ZoomSandbox()})
-    sandbox_mount(http_mock, fakes, settings.SANDBOX_URL)
-    return fakes
 
 
 @pytest.fixture

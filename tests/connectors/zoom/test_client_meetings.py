@@ -47,9 +47,8 @@ def test_meeting_local_start_time_is_read_in_its_timezone(zoom):
 
 @pytest.mark.parametrize(
     "overrides",
-    [{"timezone": "Mars/Olympus"}, {"start_time": "next tuesday"}, {"duration": 0},
-     {"type": 5}],
-)  # fmt: skip
+    [{"timezone": "Mars/Olympus"}, {"start_time": "next tuesday"}, {"duration": 0}, {"type": 5}],
+)
 def test_meeting_create_rejects_invalid_fields(zoom, overrides):
     with pytest.raises(PermanentError) as caught:
         _create(zoom, **overrides)

@@ -181,18 +181,22 @@ def test_registrant_add_approves_automatically_and_lists_the_registrant(zoom, fa
     assert added["status"] == "approved"
     assert added["join_url"].startswith("https://")
     assert added["topic"] == fake.webinars[webinar_id]["topic"]
-    listed = {r["registrant_id"] if "registrant_id" in r else r["id"]: r
-              for r in zoom.webinar_registrants_list(webinar_id)}  # fmt: skip
+    listed = {
+        r["registrant_id"] if "registrant_id" in r else r["id"]: r
+        for r in zoom.webinar_registrants_list(webinar_id)
+    }
     assert listed[added["registrant_id"]]["email"] == "jane@example.com"
 
 
 def test_registering_the_same_email_twice_returns_the_same_registration(zoom, fake):
     webinar_id = fake.demo["upcoming_webinar_id"]
-    first = zoom.webinar_registrant_add(webinar_id, email="a@b.example", first_name="A",
-                                        last_name="B")  # fmt: skip
+    first = zoom.webinar_registrant_add(
+        webinar_id, email="a@b.example", first_name="A", last_name="B"
+    )
 
-    again = zoom.webinar_registrant_add(webinar_id, email="A@B.example", first_name="Other",
-                                        last_name="Name")  # fmt: skip
+    again = zoom.webinar_registrant_add(
+        webinar_id, email="A@B.example", first_name="Other", last_name="Name"
+    )
 
     assert (again["registrant_id"], again["join_url"]) == (
         first["registrant_id"],
@@ -205,8 +209,9 @@ def test_someone_who_cancelled_may_register_again(zoom, fake):
     webinar_id = fake.demo["upcoming_webinar_id"]
     cancelled = next(r for r in fake.registrants[webinar_id] if r["status"] == "cancelled")
 
-    again = zoom.webinar_registrant_add(webinar_id, email=cancelled["email"], first_name="Back",
-                                        last_name="Again")  # fmt: skip
+    again = zoom.webinar_registrant_add(
+        webinar_id, email=cancelled["email"], first_name="Back", last_name="Again"
+    )
 
     assert again["registrant_id"] != cancelled["id"]
     assert again["status"] == "approved"
@@ -216,8 +221,7 @@ def test_manual_approval_webinar_needs_the_required_custom_answer(zoom, fake):
     webinar_id = fake.demo["manual_webinar_id"]
 
     with pytest.raises(PermanentError) as caught:
-        zoom.webinar_registrant_add(webinar_id, email="x@y.example", first_name="X",
-                                    last_name="Y")  # fmt: skip
+        zoom.webinar_registrant_add(webinar_id, email="x@y.example", first_name="X", last_name="Y")
     assert (caught.value.status, caught.value.code) == (400, "300")
 
     added = zoom.webinar_registrant_add(
@@ -232,8 +236,9 @@ def test_manual_approval_webinar_needs_the_required_custom_answer(zoom, fake):
 
 def test_registrant_add_requires_an_email(zoom, fake):
     with pytest.raises(PermanentError) as caught:
-        zoom.webinar_registrant_add(fake.demo["upcoming_webinar_id"], email="", first_name="N",
-                                    last_name="E")  # fmt: skip
+        zoom.webinar_registrant_add(
+            fake.demo["upcoming_webinar_id"], email="", first_name="N", last_name="E"
+        )
 
     assert (caught.value.code, caught.value.message) == ("300", "Validation Failed.")
 
@@ -241,12 +246,16 @@ def test_registrant_add_requires_an_email(zoom, fake):
 @pytest.mark.parametrize(
     ("demo_key", "email", "code", "message"),
     [
-        ("no_registration_webinar_id", "p@q.example", "3000",
-         "This webinar does not have registration as required"),
+        (
+            "no_registration_webinar_id",
+            "p@q.example",
+            "3000",
+            "This webinar does not have registration as required",
+        ),
         ("upcoming_webinar_id", None, "3027", "Host cannot register"),
         ("past_webinar_id", "p@q.example", "3038", "Webinar is over, you cannot register now."),
     ],
-)  # fmt: skip
+)
 def test_registrant_add_surfaces_zoom_refusals(zoom, fake, demo_key, email, code, message):
     webinar_id = fake.demo[demo_key]
     email = email or fake.webinars[webinar_id]["host_email"]
@@ -268,7 +277,8 @@ def test_registrant_add_to_chosen_occurrences_of_a_recurring_webinar(zoom, fake)
     webinar_id = fake.demo["recurring_webinar_id"]
     last = fake.webinars[webinar_id]["occurrences"][-1]["occurrence_id"]
 
-    added = zoom.webinar_registrant_add(webinar_id, email="r@s.example", first_name="R",
-                                        last_name="S", occurrence_ids=[last])  # fmt: skip
+    added = zoom.webinar_registrant_add(
+        webinar_id, email="r@s.example", first_name="R", last_name="S", occurrence_ids=[last]
+    )
 
     assert [o["occurrence_id"] for o in added["occurrences"]] == [last]

@@ -168,8 +168,9 @@ def test_revoke_answers_success_and_the_token_stops_working(
         record_calls=False,
     )
     with pytest.raises(ReauthRequiredError) as caught:
-        api.request("GET", "/users/me", headers={"Authorization": f"Bearer {token}"},
-                    authenticated=False)  # fmt: skip
+        api.request(
+            "GET", "/users/me", headers={"Authorization": f"Bearer {token}"}, authenticated=False
+        )
     assert caught.value.code == "124"
     assert caught.value.message == "Invalid access token."
 

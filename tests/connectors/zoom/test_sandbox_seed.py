@@ -25,8 +25,9 @@ def test_seed_is_deterministic_for_a_seed_value(sandbox):
 def test_seed_sizes_follow_the_arguments(sandbox):
     fake = ZoomSandbox()
 
-    summary = fake.seed(users=3, webinars_per_user=6, registrants_per_webinar=10,
-                        meetings_per_user=1)  # fmt: skip
+    summary = fake.seed(
+        users=3, webinars_per_user=6, registrants_per_webinar=10, meetings_per_user=1
+    )
 
     licensed = [u for u in fake.users.values() if u["type"] == 2]
     assert summary["users"] == 3
