@@ -279,19 +279,7 @@ class HubSpotSandbox(
         client_id = self._oauth_client(form)
         grant_type = form.get("grant_type")
         try:
-            if grant_type == "authorization_code":
-                grant = self.oauth.exchange_code(
-                    client_id=client_id,
-                    code=form.get("code"),
-                    redirect_uri=form.get("redirect_uri"),
-                    verifier=form.get("code_verifier"),
-                )
-            elif grant_type == "refresh_token":
-                grant = self.oauth.refresh(
-                    client_id=client_id, refresh_token=form.get("refresh_token")
-                )
-            else:
-                raise SandboxError(400, "BAD_GRANT_TYPE", f"unsupported grant_type {grant_type!r}")
+            grant = self.oauth.token_grant(client_id=client_id, form=form)
         except SandboxError as error:
             if error.code != "invalid_grant":
                 raise

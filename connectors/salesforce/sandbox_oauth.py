@@ -92,26 +92,18 @@ class OAuthRoutesMixin:
             client_id = self.oauth.client_authenticate(
                 form.get("client_id"), form.get("client_secret")
             )
-            grant_type = form.get("grant_type")
-            if grant_type == "authorization_code":
-                grant = self.oauth.exchange_code(
-                    client_id=client_id,
-                    code=form.get("code"),
-                    redirect_uri=form.get("redirect_uri"),
-                    verifier=form.get("code_verifier"),
-                )
-                return json_response(self._token_body(request, grant, with_refresh=True))
-            if grant_type == "refresh_token":
-                try:
-                    grant = self.oauth.refresh(
-                        client_id=client_id, refresh_token=form.get("refresh_token")
-                    )
-                except SandboxError:
+            refreshing = form.get("grant_type") == "refresh_token"
+            try:
+                grant = self.oauth.token_grant(client_id=client_id, form=form)
+            except SandboxError as error:
+                if refreshing and error.code == "invalid_grant":
+                    # Salesforce's wording for a refresh token that is revoked or expired.
                     raise SandboxError(
                         400, "invalid_grant", "expired access/refresh token"
                     ) from None
-                return json_response(self._token_body(request, grant, with_refresh=False))
-            raise SandboxError(400, "unsupported_grant_type", "grant type not supported")
+                raise
+            # A refresh answers without a new refresh token (Salesforce does not rotate).
+            return json_response(self._token_body(request, grant, with_refresh=not refreshing))
 
     def _token_body(self, request: SandboxRequest, grant: Grant, *, with_refresh: bool) -> dict:
         identity_url = f"{request.root_url}/login/id/{grant.account_id}/{grant.user_id}"

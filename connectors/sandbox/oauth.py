@@ -111,6 +111,20 @@ class FakeOAuthServer:
             raise SandboxError(401, "invalid_client", "Invalid client credentials")
         return client_id
 
+    def token_grant(self, *, client_id: str, form: dict[str, str]) -> Grant:
+        """The token endpoint's grant types: authorization_code (with PKCE) and refresh_token."""
+        grant_type = form.get("grant_type")
+        if grant_type == "authorization_code":
+            return self.exchange_code(
+                client_id=client_id,
+                code=form.get("code"),
+                redirect_uri=form.get("redirect_uri"),
+                verifier=form.get("code_verifier"),
+            )
+        if grant_type == "refresh_token":
+            return self.refresh(client_id=client_id, refresh_token=form.get("refresh_token"))
+        raise SandboxError(400, "unsupported_grant_type", f"Unsupported grant_type {grant_type!r}")
+
     def exchange_code(
         self, *, client_id: str, code: str | None, redirect_uri: str | None, verifier: str | None
     ) -> Grant:

@@ -152,20 +152,7 @@ class ZoomSandbox(WebinarRoutes, MeetingRoutes, VendorFake):
         form = request.form()
         try:
             client_id = self.oauth.client_authenticate(client_id, client_secret)
-            grant_type = form.get("grant_type")
-            if grant_type == "authorization_code":
-                grant = self.oauth.exchange_code(
-                    client_id=client_id,
-                    code=form.get("code"),
-                    redirect_uri=form.get("redirect_uri"),
-                    verifier=form.get("code_verifier"),
-                )
-            elif grant_type == "refresh_token":
-                grant = self.oauth.refresh(
-                    client_id=client_id, refresh_token=form.get("refresh_token")
-                )
-            else:
-                raise SandboxError(400, "unsupported_grant_type", "Unsupported grant type")
+            grant = self.oauth.token_grant(client_id=client_id, form=form)
         except SandboxError as error:
             raise _oauth_error(error) from None
         return json_response(
