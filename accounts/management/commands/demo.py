@@ -73,7 +73,9 @@ class Command(BaseCommand):
             name: subprocess.Popen(argv, env=env, start_new_session=True)  # noqa: S603
             for name, argv in commands.items()
         }
-        # `kill` (SIGTERM) stops the demo as cleanly as Ctrl-C does.
+        # Ctrl-C and `kill` (SIGTERM) both stop the demo cleanly, even when started in the
+        # background (where a shell leaves SIGINT ignored).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, signal.default_int_handler)
         connected = self._connect_sandbox(sandbox_port) if sandbox_port else []
         base = f"http://127.0.0.1:{port}"
@@ -125,10 +127,12 @@ def _sandbox_port() -> int | None:
 
 
 def _stop(children) -> None:
+    # Each child stops its own workers (qcluster does, gracefully); signalling whole process
+    # groups would make them race. Whatever is left after the grace period is killed.
     for child in children:
         if child.poll() is None:
-            os.killpg(child.pid, signal.SIGTERM)
-    deadline = time.monotonic() + 10
+            child.terminate()
+    deadline = time.monotonic() + 15
     for child in children:
         try:
             child.wait(timeout=max(0.1, deadline - time.monotonic()))
