@@ -1,0 +1,28 @@
+"""Sync models by sub-domain: periodic jobs, webinar settings, the attendance ledger, audit."""
+
+from sync.models.audit import ContactSyncState, SyncFinding, SyncRun
+from sync.models.jobs import JobRun, WorkerHeartbeat
+from sync.models.ledger import Attendance, Webinar, WebinarSession
+from sync.models.settings import (
+    ContactExclusion,
+    RecordingExclusion,
+    RecordingsMode,
+    WebinarSyncSettings,
+    ZoomUser,
+)
+
+__all__ = [
+    "Attendance",
+    "ContactExclusion",
+    "ContactSyncState",
+    "JobRun",
+    "RecordingExclusion",
+    "RecordingsMode",
+    "SyncFinding",
+    "SyncRun",
+    "Webinar",
+    "WebinarSession",
+    "WebinarSyncSettings",
+    "WorkerHeartbeat",
+    "ZoomUser",
+]

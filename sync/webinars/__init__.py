@@ -1,0 +1,1 @@
+"""Zoom webinars → HubSpot: reading Zoom into the ledger, computing, writing HubSpot."""
