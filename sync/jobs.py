@@ -10,3 +10,17 @@ from sync.models import WorkerHeartbeat
 def worker_heartbeat() -> str:
     WorkerHeartbeat.objects.update_or_create(name="qcluster", defaults={"beat_at": timezone.now()})
     return "beat"
+
+
+def webinars_nightly() -> str:
+    """Queue a webinar refresh for every organisation with an active Zoom connection."""
+    from django_q.tasks import async_task
+
+    from connectors.models import Connection, ConnectionStatus
+
+    organization_ids = Connection.objects.filter(
+        provider="zoom", status=ConnectionStatus.ACTIVE
+    ).values_list("organization_id", flat=True)
+    for organization_id in organization_ids:
+        async_task("sync.tasks.organization_webinars_sync", organization_id, "nightly")
+    return f"{len(organization_ids)} organisations queued"

@@ -44,6 +44,9 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "retry-token-revocations", "connectors.jobs.revocations_retry", Schedule.MINUTES, minutes=15
     ),
     PeriodicJob(
+        "nightly-webinar-sync", "sync.jobs.webinars_nightly", Schedule.DAILY, at=dt.time(2)
+    ),
+    PeriodicJob(
         "prune-connector-records",
         "connectors.jobs.records_prune",
         Schedule.DAILY,

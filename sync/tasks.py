@@ -14,3 +14,17 @@ def run_periodic_job(name: str, *, scheduled_for: str) -> str:
     # The lease outlives the worker timeout, so only a dead attempt is ever taken over.
     lease = dt.timedelta(seconds=settings.Q_CLUSTER["retry"])
     return periodic_job_run(name, scheduled_for=parse_datetime(scheduled_for), lease=lease)
+
+
+def webinar_sync(run_id: int) -> str:
+    from sync.webinars.execution import webinar_sync_execute
+
+    return webinar_sync_execute(run_id)
+
+
+def organization_webinars_sync(organization_id: int, trigger: str = "nightly") -> str:
+    from accounts.models import Organization
+    from sync.webinars.discovery import organization_webinars_refresh
+
+    organization = Organization.objects.get(pk=organization_id)
+    return organization_webinars_refresh(organization=organization, trigger=trigger)

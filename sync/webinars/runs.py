@@ -82,11 +82,11 @@ def webinar_sync_request(
             not_before=not_before,
             requested_by=user if user is not None and user.is_authenticated else None,
         )
-        _enqueue(run, not_before)
+        run_enqueue(run, not_before)
     return run
 
 
-def _enqueue(run: SyncRun, not_before: dt.datetime | None) -> None:
+def run_enqueue(run: SyncRun, not_before: dt.datetime | None) -> None:
     # With the ORM broker the task row commits with the run row (or neither does).
     if not_before is None or not_before <= timezone.now():
         async_task(RUN_TASK, run.pk, task_name=f"webinar-sync-{run.pk}")
