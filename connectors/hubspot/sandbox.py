@@ -77,6 +77,7 @@ class HubSpotSandbox(
         }
         self.properties, self.property_groups = default_schema(self.now_iso())
         self.objects = {object_type: {} for object_type in OBJECT_TYPES}
+        self.email_index: dict[tuple[str, str], set[str]] = {}  # see record_find_by
         self.associations = {}
         self.owners: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}

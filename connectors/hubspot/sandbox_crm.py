@@ -79,6 +79,7 @@ class CrmRecord:
 
 class CrmObjectsMixin:
     objects: dict[str, dict[str, CrmRecord]]
+    email_index: dict[tuple[str, str], set[str]]
     search_result_cap: int
 
     # --- state helpers (also used by seed and tests) -----------------------------------------
@@ -87,11 +88,21 @@ class CrmObjectsMixin:
         now = self.now_ms() if at_ms is None else at_ms
         record = CrmRecord(self.next_object_id(), object_type, dict(properties), now, now)
         self.objects[object_type][record.id] = record
+        self._email_index_add(record)
         return record
 
     def record_update(self, record: CrmRecord, properties: dict[str, str]) -> None:
         record.properties.update(properties)
         record.updated_ms = max(self.now_ms(), record.updated_ms)
+        self._email_index_add(record)
+
+    def _email_index_add(self, record: CrmRecord) -> None:
+        # Lookups by email are what the product does most (batch read/upsert of thousands of
+        # contacts); an index keeps the fake fast enough for benchmarks. Entries are verified on
+        # use, so a stale one (email changed, record removed) is harmless.
+        email = (record.properties.get("email") or "").casefold()
+        if email:
+            self.email_index.setdefault((record.object_type, email), set()).add(record.id)
 
     def record_get(self, object_type: str, object_id: str, *, archived: bool = False):
         record = self.objects.get(object_type, {}).get(str(object_id))
@@ -106,6 +117,16 @@ class CrmObjectsMixin:
     def record_find_by(self, object_type: str, id_property: str, value: str, *, archived=False):
         """The record whose `id_property` equals `value` (case-insensitive for strings)."""
         wanted = str(value).casefold()
+        if id_property == "email":
+            for record_id in self.email_index.get((object_type, wanted), ()):
+                record = self.objects[object_type].get(record_id)
+                if (
+                    record is not None
+                    and record.archived == archived
+                    and (record.value("email") or "").casefold() == wanted
+                ):
+                    return record
+            return None
         for record in self.objects[object_type].values():
             if (
                 record.archived == archived
