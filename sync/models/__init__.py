@@ -10,6 +10,7 @@ from sync.models.settings import (
     WebinarSyncSettings,
     ZoomUser,
 )
+from sync.models.webhooks import ZoomWebhookEvent
 
 __all__ = [
     "Attendance",
@@ -25,4 +26,5 @@ __all__ = [
     "WebinarSyncSettings",
     "WorkerHeartbeat",
     "ZoomUser",
+    "ZoomWebhookEvent",
 ]
