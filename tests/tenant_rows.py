@@ -13,7 +13,36 @@ from django.db.models import Model
 
 from accounts.models import Membership, Organization, Role
 from connectors.models import ApiCall, Connection, ConnectionEvent, PendingRevocation
+from sync.models import (
+    Attendance,
+    ContactExclusion,
+    ContactSyncState,
+    RecordingExclusion,
+    SyncFinding,
+    SyncRun,
+    Webinar,
+    WebinarSyncSettings,
+    ZoomUser,
+)
 from tests.factories import user_make
+from tests.sync.factories import (
+    attendance_make,
+    contact_exclusion_make,
+    contact_state_make,
+    finding_make,
+    recording_exclusion_make,
+    run_make,
+    session_make,
+    sync_settings_make,
+    webinar_make,
+    zoom_user_make,
+)
+
+
+def _webinar(org: Organization) -> Webinar:
+    """One hosted webinar per organisation, shared by the rows that hang off a webinar."""
+    webinar = Webinar.objects.filter(organization=org).first()
+    return webinar or webinar_make(org, host=zoom_user_make(org))
 
 
 def _connection(org: Organization) -> Connection:
@@ -40,4 +69,13 @@ TENANT_ROW_BUILDERS: dict[type[Model], Callable[[Organization], Model]] = {
     PendingRevocation: lambda org: PendingRevocation.objects.create(
         organization=org, provider="zoom", token_ciphertext="x"
     ),
+    WebinarSyncSettings: sync_settings_make,
+    ZoomUser: lambda org: _webinar(org).host,
+    Webinar: _webinar,
+    ContactExclusion: contact_exclusion_make,
+    RecordingExclusion: recording_exclusion_make,
+    SyncRun: lambda org: run_make(_webinar(org)),
+    SyncFinding: lambda org: finding_make(run_make(_webinar(org)), ["jane@example.com"]),
+    ContactSyncState: lambda org: contact_state_make(org, "jane@example.com"),
+    Attendance: lambda org: attendance_make(session_make(_webinar(org)), minutes_attended=30),
 }

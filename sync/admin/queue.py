@@ -1,3 +1,5 @@
+"""Task-queue screens (django-q2 and our job ledger): they span tenants, so superusers only."""
+
 from __future__ import annotations
 
 from django import forms
