@@ -6,6 +6,7 @@ secrets) by setting `NAME_FILE=/run/secrets/name` instead of `NAME`.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlparse
@@ -53,6 +54,20 @@ def env_list(name: str, default: list[str] | None = None, sep: str = ",") -> lis
     if value is None:
         return list(default or [])
     return [item.strip() for item in value.split(sep) if item.strip()]
+
+
+def env_json_dict(name: str, default: dict | None = None) -> dict:
+    """`NAME` parsed as a JSON object (e.g. `{"a": "1"}`); ImproperlyConfigured otherwise."""
+    value = env_str(name)
+    if value is None or not value.strip():
+        return dict(default or {})
+    try:
+        parsed = json.loads(value)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} is not valid JSON: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise ImproperlyConfigured(f'{name} must be a JSON object such as {{"key": "value"}}')
+    return parsed
 
 
 def database_from_url(url: str, *, base_dir: Path) -> dict:

@@ -11,7 +11,14 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_url, env_bool, env_int, env_list, env_str
+from config.env import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_json_dict,
+    env_list,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MEETBRIDGE_VAR_DIR", str(BASE_DIR / "var")))
@@ -150,6 +157,14 @@ PROVIDERS = {
         "app_base_url": _vendor_url(
             "HUBSPOT_APP_BASE_URL", "https://app.hubspot.com", "/hubspot/app"
         ),
+        # Timeline event template ids of the app, by kind ("registration", "attendance",
+        # "recording"). Only apps that already have v3 templates can use them (apis.md §0.3);
+        # empty: the marketing-event attendance is the timeline record, recordings become notes.
+        "timeline_templates": {
+            str(kind): str(template_id)
+            for kind, template_id in env_json_dict("HUBSPOT_TIMELINE_TEMPLATES").items()
+            if template_id
+        },
     },
     "salesforce": {
         "client_id": env_str(

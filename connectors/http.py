@@ -117,6 +117,7 @@ class HttpClient:
         started = time.monotonic()
         attempt = 0
         refreshed = False
+        throttled = 0
         token = None
         response: requests.Response | None = None
         error: ConnectorError | None = None
@@ -150,6 +151,7 @@ class HttpClient:
                         error = None
                         return response
                     error = self.error_mapper(response)
+                    throttled += response.status_code == 429
                     if (
                         response.status_code == 401
                         and authenticated
@@ -172,7 +174,7 @@ class HttpClient:
                     raise error
                 self.sleep(wait)
         finally:
-            self._record(method, path, response, attempt - 1, started, error)
+            self._record(method, path, response, attempt - 1, throttled, started, error)
 
     # --- internals --------------------------------------------------------------------------------
     def _respect_limits(self, limits: Sequence[RateLimit]) -> None:
@@ -195,7 +197,7 @@ class HttpClient:
             return error.retry_after + random.uniform(0, 0.25)  # noqa: S311
         return jittered
 
-    def _record(self, method, path, response, retries, started, error) -> None:
+    def _record(self, method, path, response, retries, throttled, started, error) -> None:
         if not self.record_calls:
             return
         from connectors.models import ApiCall
@@ -222,6 +224,7 @@ class HttpClient:
             status=status,
             duration_ms=duration,
             retries=max(0, retries),
+            throttled=throttled,
             error=message,
         )
 

@@ -168,6 +168,9 @@ class ApiCall(models.Model):
     status = models.PositiveSmallIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(default=0)
     retries = models.PositiveSmallIntegerField(default=0)
+    throttled = models.PositiveSmallIntegerField(
+        default=0, help_text="429 answers received (and waited out) for this call."
+    )
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -197,6 +200,20 @@ class RateLimitWindow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} #{self.window_start}: {self.count}"
+
+
+class RateLimitLog(models.Model):
+    """The send times of the last requests in one rolling-window bucket, shared by every worker.
+
+    Rolling limits (HubSpot: 100 per any 10 s) are kept exactly: a request may go when fewer
+    than `limit` stamps lie within the window. The row is locked while it is read and written.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    stamps = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {len(self.stamps)} recent"
 
 
 class RateLimitBlock(models.Model):

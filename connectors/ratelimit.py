@@ -1,15 +1,15 @@
 """Client-side rate limiting shared by every worker process, through the database.
 
-We stay under the vendors' limits instead of bouncing off them: each bucket counts requests in
-windows (`RateLimitWindow`), estimating a rolling window from the previous and current fixed
-windows, and a 429's "not before" is stored (`RateLimitBlock`) so that all workers wait, not just
-the one that was told.
+We stay under the vendors' limits instead of bouncing off them. Rolling limits keep the send
+times of the last `limit` requests (`RateLimitLog`, locked while read and written), so "at most
+100 in any 10 seconds" holds exactly across processes and hosts; fixed windows (Zoom's daily caps,
+reset at 00:00 UTC) count requests per window (`RateLimitWindow`). A 429's "not before" is stored
+(`RateLimitBlock`) so that all workers wait, not just the one that was told.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,15 +18,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from connectors.models import RateLimitBlock, RateLimitWindow
+from connectors.models import RateLimitBlock, RateLimitLog, RateLimitWindow
+
+#: The vendor stamps a request when it arrives, a little after we sent it; waiting this much
+#: longer than the window keeps the two counts from disagreeing at the edge.
+EDGE_MARGIN = 0.1
 
 
 @dataclass(frozen=True)
 class RateLimit:
     """At most `limit` requests per `window` seconds in bucket `name` (scoped per account).
 
-    `rolling` windows approximate a sliding window (HubSpot's TEN_SECONDLY_ROLLING); fixed ones
-    reset at multiples of the window from the epoch (Zoom's daily limits reset at 00:00 UTC).
+    `rolling` windows slide (HubSpot's TEN_SECONDLY_ROLLING); fixed ones reset at multiples of
+    the window from the epoch (Zoom's daily limits reset at 00:00 UTC). Use fixed windows for
+    large daily budgets: a rolling log keeps one stamp per request.
     """
 
     name: str
@@ -56,14 +61,16 @@ class RateLimiter:
         blocked = self._blocked_for(limits, now)
         if blocked > 0:
             return blocked
-        taken: list[tuple[RateLimit, int]] = []
+        taken: list[tuple[RateLimit, float]] = []
         for limit in limits:
-            wait = self._take(limit, now)
+            wait, token = (
+                self._take_rolling(limit, now) if limit.rolling else self._take_fixed(limit, now)
+            )
             if wait > 0:
-                for done, window in taken:
-                    self._give_back(done, window)
+                for done, done_token in taken:
+                    self._give_back(done, done_token)
                 return wait
-            taken.append((limit, self._window(limit, now)))
+            taken.append((limit, token))
         return 0.0
 
     def acquire(self, limits: Sequence[RateLimit], *, max_wait: float) -> float:
@@ -111,28 +118,44 @@ class RateLimiter:
     def _window(limit: RateLimit, now: float) -> int:
         return int(now // limit.window)
 
-    def _take(self, limit: RateLimit, now: float) -> float:
+    def _take_rolling(self, limit: RateLimit, now: float) -> tuple[float, float]:
         key = self.key(limit)
+        span = limit.window + EDGE_MARGIN
+        with transaction.atomic():
+            log = self._log_locked(key)
+            recent = [stamp for stamp in log.stamps if stamp > now - span]
+            if len(recent) >= limit.limit:
+                recent.sort()
+                wait = recent[len(recent) - limit.limit] + span - now
+                if recent != log.stamps:
+                    log.stamps = recent
+                    log.save(update_fields=["stamps"])
+                return max(0.01, wait), 0.0
+            log.stamps = [*recent, now]
+            log.save(update_fields=["stamps"])
+        return 0.0, now
+
+    @staticmethod
+    def _log_locked(key: str) -> RateLimitLog:
+        try:
+            return RateLimitLog.objects.select_for_update().get(key=key)
+        except RateLimitLog.DoesNotExist:
+            try:
+                with transaction.atomic():
+                    RateLimitLog.objects.create(key=key, stamps=[])
+            except IntegrityError:  # another worker created it first
+                pass
+            return RateLimitLog.objects.select_for_update().get(key=key)
+
+    def _take_fixed(self, limit: RateLimit, now: float) -> tuple[float, float]:
         window = self._window(limit, now)
-        count = self._increment(key, window, expires_at=int((window + 2) * limit.window))
-        elapsed = now - window * limit.window
-        estimate = count
-        if limit.rolling:
-            previous = (
-                RateLimitWindow.objects.filter(key=key, window_start=window - 1)
-                .values_list("count", flat=True)
-                .first()
-                or 0
-            )
-            estimate = count + previous * (1 - elapsed / limit.window)
-        if estimate <= limit.limit:
-            return 0.0
-        self._give_back(limit, window)
-        if not limit.rolling or count > limit.limit:
-            return max(0.01, limit.window - elapsed)
-        # The previous window's share decays linearly; wait until it has decayed enough.
-        previous_needed = (limit.limit - count) / max(1, previous)
-        return max(0.01, math.ceil(((1 - previous_needed) * limit.window - elapsed) * 100) / 100)
+        count = self._increment(
+            self.key(limit), window, expires_at=int((window + 2) * limit.window)
+        )
+        if count <= limit.limit:
+            return 0.0, float(window)
+        self._give_back(limit, float(window))
+        return max(0.01, (window + 1) * limit.window - now), 0.0
 
     @staticmethod
     def _increment(key: str, window: int, *, expires_at: int) -> int:
@@ -151,8 +174,17 @@ class RateLimiter:
                 )
         return RateLimitWindow.objects.get(key=key, window_start=window).count
 
-    def _give_back(self, limit: RateLimit, window: int) -> None:
-        RateLimitWindow.objects.filter(key=self.key(limit), window_start=window).update(
+    def _give_back(self, limit: RateLimit, token: float) -> None:
+        """Undo a take that another bucket refused (token: the stamp, or the fixed window)."""
+        key = self.key(limit)
+        if limit.rolling:
+            with transaction.atomic():
+                log = self._log_locked(key)
+                if token in log.stamps:
+                    log.stamps.remove(token)
+                    log.save(update_fields=["stamps"])
+            return
+        RateLimitWindow.objects.filter(key=key, window_start=int(token)).update(
             count=F("count") - 1
         )
 

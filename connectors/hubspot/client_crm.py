@@ -192,14 +192,28 @@ class CrmClientMixin:
 
     def batch_create_tasks(self, tasks: Sequence[EngagementInput]) -> BatchResult:
         """Create tasks 100 per call; results come back in input order."""
+        return self.batch_create_engagements("tasks", tasks)
+
+    def batch_create_engagements(
+        self, object_type: str, engagements: Sequence[EngagementInput]
+    ) -> BatchResult:
+        """Create notes/tasks/... 100 per call, each associated with its contacts and companies
+        (e.g. a note per contact: `hs_timestamp` and `hs_note_body`, apis.md §2.7/§2.8)."""
+        if object_type not in ENGAGEMENT_TYPES:
+            raise ValueError(f"not an engagement type: {object_type}")
         inputs = [
             {
-                "properties": dict(t.properties),
-                "associations": engagement_associations(t.contact_ids, t.company_ids, "tasks"),
+                "properties": dict(e.properties),
+                "associations": engagement_associations(e.contact_ids, e.company_ids, object_type),
             }
-            for t in tasks
+            for e in engagements
         ]
-        return self._batched("POST", "/crm/v3/objects/tasks/batch/create", inputs)
+        return self._batched(
+            "POST",
+            "/crm/v3/objects/{object_type}/batch/create",
+            inputs,
+            path_params={"object_type": object_type},
+        )
 
     def engagements_modified_since(
         self, object_type: str, since: dt.datetime | int, *, properties: Sequence[str] = ()

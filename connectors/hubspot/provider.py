@@ -62,10 +62,10 @@ class HubSpotProvider(Provider):
     def error_from_response(self, response: requests.Response) -> ConnectorError:
         error = super().error_from_response(response)
         if isinstance(error, RateLimitedError) and error.retry_after is None:
-            # HubSpot sends no Retry-After; its burst limit rolls over 10 seconds
-            # (policyName TEN_SECONDLY_ROLLING), the search limit over one second.
-            interval = response.headers.get("X-HubSpot-RateLimit-Interval-Milliseconds")
-            error.retry_after = int(interval) / 1000 if interval and interval.isdigit() else 1.0
+            # HubSpot sends no Retry-After and its limits roll (TEN_SECONDLY_ROLLING, and one
+            # second for search): capacity comes back as the oldest requests age out, so a
+            # one-second pause (then backoff) recovers without waiting out a whole window.
+            error.retry_after = 1.0
         return error
 
     def error_details(self, response: requests.Response) -> tuple[str, str]:

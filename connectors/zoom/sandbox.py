@@ -81,6 +81,10 @@ class ZoomSandbox(WebinarRoutes, MeetingRoutes, VendorFake):
         """Replace the data with a deterministic, realistic account; see sandbox_seed."""
         self.data_clear()
         self.users = {self.owner_id: self.users[self.owner_id]}
+        if "bench_registrants" in sizes:
+            from connectors.zoom.sandbox_bench import bench_webinar_seed
+
+            return bench_webinar_seed(self, **sizes)
         return seed_account(self, **sizes)
 
     def summary(self) -> dict:

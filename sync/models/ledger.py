@@ -140,6 +140,9 @@ class Attendance(TenantModel):
     source = models.CharField(max_length=16, choices=Source.choices)
     # What HubSpot was last sent for this row's marketing-event states (skip identical rewrites).
     hubspot_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Markers of the activities already written to the contact in HubSpot, by kind
+    # ("registration", "attendance", "recording"): never written twice (sync.webinars.timeline).
+    activity_hashes = models.JSONField(default=dict, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -25,12 +25,13 @@ from sync.webinars.hubspot_writing import (
     hubspot_properties_ensure,
     marketing_event_sync,
 )
+from sync.webinars.recordings import recordings_follow_up, recordings_sync
 from sync.webinars.runs import run_enqueue, webinar_sync_request
+from sync.webinars.timeline import timeline_events_sync, timeline_mode, timeline_templates
 from sync.webinars.zoom_reading import webinar_details_refresh, webinar_ledger_refresh
 
 #: Transient failures (rate limits, vendor outages) are retried this many times, backing off.
 MAX_ATTEMPTS = 5
-TIMELINE_MODE_MARKETING_EVENT = "marketing-event attendance"
 
 
 class RunPaused(Exception):
@@ -115,6 +116,17 @@ def _execute(run: SyncRun, findings: Findings) -> str:
             client=hubspot,
             findings=findings,
         )
+        timeline_events_sync(
+            webinar=webinar, hubspot=hubspot, contact_ids=outcome.contact_ids, findings=findings
+        )
+        recordings_sync(
+            webinar=webinar,
+            zoom=zoom,
+            hubspot=hubspot,
+            contact_ids=outcome.contact_ids,
+            findings=findings,
+            timeline=timeline_templates(),
+        )
     except ReauthRequiredError as error:
         raise RunPaused(str(error)) from error
     run.registrants = read.registrants
@@ -123,9 +135,10 @@ def _execute(run: SyncRun, findings: Findings) -> str:
     run.contacts_updated = outcome.updated
     run.contacts_skipped = outcome.skipped
     run.contacts_failed = outcome.failed
-    run.timeline_mode = TIMELINE_MODE_MARKETING_EVENT
+    run.timeline_mode = timeline_mode()
     webinar.last_synced_at = timezone.now()
     webinar.save(update_fields=["last_synced_at"])
+    recordings_follow_up(webinar=webinar, trigger=run.trigger)
     return SyncRun.Status.PARTIAL if _has_problems(findings) else SyncRun.Status.SUCCEEDED
 
 

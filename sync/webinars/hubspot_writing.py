@@ -21,6 +21,7 @@ from sync.models import (
     Webinar,
 )
 from sync.models.audit import FindingCategory
+from sync.webinars.chunking import values_for
 from sync.webinars.exclusions import ExclusionRules
 from sync.webinars.findings import Findings
 from sync.webinars.rollups import (
@@ -33,6 +34,51 @@ from sync.webinars.rollups import (
 )
 
 NAME_PROPERTIES = ("email", "firstname", "lastname")
+
+
+class ContactStates:
+    """Collects per-email decisions during a run and writes them in one statement per batch."""
+
+    DECISION_FIELDS = ("outcome", "reason", "detail", "last_run", "updated_at")
+    SYNCED_FIELDS = (*DECISION_FIELDS, "hubspot_contact_id", "properties_hash")
+
+    def __init__(self, organization, run: SyncRun) -> None:
+        self.organization = organization
+        self.run = run
+        self.decisions: dict[str, ContactSyncState] = {}
+        self.synced: dict[str, ContactSyncState] = {}
+
+    def decide(self, email: str, outcome: str, reason: str, detail: str = "") -> None:
+        self.decisions[email] = self._row(email, outcome, reason, detail)
+
+    def mark_synced(self, email: str, contact_id: str, properties_hash: str) -> None:
+        row = self._row(email, ContactSyncState.Outcome.SYNCED, "", "")
+        row.hubspot_contact_id, row.properties_hash = contact_id, properties_hash
+        self.synced[email] = row
+
+    def _row(self, email, outcome, reason, detail) -> ContactSyncState:
+        return ContactSyncState(
+            organization=self.organization,
+            email=email,
+            outcome=outcome,
+            reason=reason,
+            detail=detail[:2000],
+            last_run=self.run,
+        )
+
+    def flush(self) -> None:
+        for rows, fields in (
+            (self.decisions, self.DECISION_FIELDS),
+            (self.synced, self.SYNCED_FIELDS),
+        ):
+            ContactSyncState.objects.bulk_create(
+                list(rows.values()),
+                batch_size=500,
+                update_conflicts=True,
+                unique_fields=["organization", "email"],
+                update_fields=list(fields),
+            )
+            rows.clear()
 
 
 @dataclass
@@ -78,66 +124,73 @@ def contacts_sync(
     Every decision is stored in ContactSyncState (the answer to "why is X not in HubSpot?").
     """
     outcome = ContactsOutcome()
+    log = ContactStates(organization, run)
     wanted = sorted({email.lower() for email in emails})
     candidates = []
     for email in wanted:
         reason = rules.reason(email)
         if reason:
             findings.add(reason, email)
-            _state(organization, email, ContactSyncState.Outcome.EXCLUDED, reason, run)
+            log.decide(email, ContactSyncState.Outcome.EXCLUDED, reason)
             outcome.skipped += 1
         else:
             candidates.append(email)
-    if not candidates:
-        return outcome
+    if candidates:
+        _candidates_sync(organization, candidates, client, findings, outcome, log)
+    log.flush()
+    return outcome
 
-    states = {
-        s.email: s
-        for s in ContactSyncState.objects.filter(organization=organization, email__in=candidates)
-    }
+
+def _candidates_sync(organization, candidates, client, findings, outcome, log) -> None:
+    stored = ContactSyncState.objects.filter(organization=organization)
+    hashes_stored, known_ids = {}, set()
+    for email, digest, contact_id in values_for(
+        stored, "email", candidates, "email", "properties_hash", "hubspot_contact_id"
+    ):
+        hashes_stored[email] = digest
+        if contact_id:
+            known_ids.add(email)
     existing = _contacts_by_email(client, candidates)
     missing = [email for email in candidates if email not in existing]
-    deleted = _deleted_emails(client, missing, states)
+    deleted = _deleted_emails(client, missing, known_ids)
     secondary = _secondary_emails(client, missing) if missing else {}
     properties = _desired_properties(organization, candidates)
+    names = _ledger_names(organization, candidates)
 
     upserts: dict[str, dict[str, str]] = {}
     hashes: dict[str, str] = {}  # of the rollup properties only: names are set once
     for email in candidates:
         if email in deleted:
             findings.add(FindingCategory.CONTACT_DELETED, email)
-            _state(organization, email, "skipped", FindingCategory.CONTACT_DELETED, run)
+            log.decide(email, "skipped", FindingCategory.CONTACT_DELETED)
             outcome.skipped += 1
             continue
         if email in secondary:
             findings.add(FindingCategory.SECONDARY_EMAIL, email)
             detail = f"secondary email of HubSpot contact {secondary[email]}"
-            _state(organization, email, "skipped", FindingCategory.SECONDARY_EMAIL, run, detail)
+            log.decide(email, "skipped", FindingCategory.SECONDARY_EMAIL, detail)
             outcome.skipped += 1
             continue
         rollup = properties.get(email, {})
         contact = existing.get(email)
-        state = states.get(email)
-        if contact is not None and state and state.properties_hash == stable_hash(rollup):
+        if contact is not None and hashes_stored.get(email) == stable_hash(rollup):
             outcome.contact_ids[email] = contact["id"]
             outcome.unchanged += 1
             continue
         # First and last name come from Zoom, but never overwrite what HubSpot has.
         current = contact.get("properties", {}) if contact else {}
-        names = {
+        fill = {
             name: value
-            for name, value in _names_for_new(organization, email).items()
+            for name, value in names.get(email, {}).items()
             if value and not current.get(name)
         }
-        upserts[email] = {**names, **rollup}
+        upserts[email] = {**fill, **rollup}
         hashes[email] = stable_hash(rollup)
-
     if upserts:
-        _upsert(organization, client, upserts, hashes, run, findings, outcome)
-    return outcome
+        _upsert(client, upserts, hashes, findings, outcome, log)
 
 
-def _upsert(organization, client, upserts, hashes, run, findings, outcome) -> None:
+def _upsert(client, upserts, hashes, findings, outcome, log: ContactStates) -> None:
     result = client.batch_upsert_contacts(upserts)
     for record in result.results:
         email = (record.get("properties", {}).get("email") or "").lower()
@@ -148,29 +201,13 @@ def _upsert(organization, client, upserts, hashes, run, findings, outcome) -> No
             outcome.created += 1
         else:
             outcome.updated += 1
-        ContactSyncState.objects.update_or_create(
-            organization=organization,
-            email=email,
-            defaults={
-                "outcome": ContactSyncState.Outcome.SYNCED,
-                "reason": "",
-                "detail": "",
-                "hubspot_contact_id": record["id"],
-                "properties_hash": hashes[email],
-                "last_run": run,
-            },
-        )
+        log.mark_synced(email, record["id"], hashes[email])
     for error in result.errors:
-        failed = _error_emails(error, upserts)
-        for email in failed:
-            findings.add(FindingCategory.ERROR_PROPERTIES, email, detail=error.get("message"))
-            _state(
-                organization,
-                email,
-                ContactSyncState.Outcome.FAILED,
-                FindingCategory.ERROR_PROPERTIES,
-                run,
-                error.get("message", ""),
+        for email in _error_emails(error, upserts):
+            message = error.get("message", "")
+            findings.add(FindingCategory.ERROR_PROPERTIES, email, detail=message)
+            log.decide(
+                email, ContactSyncState.Outcome.FAILED, FindingCategory.ERROR_PROPERTIES, message
             )
             outcome.failed += 1
 
@@ -194,11 +231,11 @@ def _contacts_by_email(client: HubSpotClient, emails: list[str]) -> dict[str, di
     return found
 
 
-def _deleted_emails(client, missing: list[str], states: dict) -> set[str]:
+def _deleted_emails(client, missing: list[str], synced_before: set[str]) -> set[str]:
     """Emails whose contact was deleted in HubSpot: never recreate them."""
     if not missing:
         return set()
-    known = {email for email in missing if states.get(email) and states[email].hubspot_contact_id}
+    known = {email for email in missing if email in synced_before}
     archived = client.batch_read_contacts(emails=missing, properties=["email"], archived=True)
     for record in archived.results:
         email = (record.get("properties", {}).get("email") or "").lower()
@@ -232,18 +269,20 @@ def _secondary_emails(client: HubSpotClient, missing: list[str]) -> dict[str, st
 
 def _desired_properties(organization, emails: list[str]) -> dict[str, dict[str, str]]:
     """Rollup properties per email, computed from the whole ledger of the organisation."""
-    rows = (
-        Attendance.objects.filter(organization=organization, email__in=emails)
-        .exclude(webinar__is_zoom_events=True)
-        .values_list(
-            "email",
-            "webinar_id",
-            "webinar__join_url",
-            "registration_status",
-            "registered_at",
-            "minutes_attended",
-            "webinar_minutes",
-        )
+    ledger = Attendance.objects.filter(organization=organization).exclude(
+        webinar__is_zoom_events=True
+    )
+    rows = values_for(
+        ledger,
+        "email",
+        emails,
+        "email",
+        "webinar_id",
+        "webinar__join_url",
+        "registration_status",
+        "registered_at",
+        "minutes_attended",
+        "webinar_minutes",
     )
     facts = [
         LedgerFact(
@@ -261,25 +300,19 @@ def _desired_properties(organization, emails: list[str]) -> dict[str, dict[str, 
     return {email: contact_properties(rollups[email]) for email in emails if email in rollups}
 
 
-def _names_for_new(organization, email: str) -> dict[str, str]:
-    row = (
-        Attendance.objects.filter(organization=organization, email=email)
+def _ledger_names(organization, emails: list[str]) -> dict[str, dict[str, str]]:
+    """First and last name per email from Zoom, preferring what the registration form said."""
+    names: dict[str, dict[str, str]] = {}
+    named = (
+        Attendance.objects.filter(organization=organization)
         .exclude(Q(first_name="") & Q(last_name=""))
-        .order_by("-registration_status", "-updated_at")
-        .values_list("first_name", "last_name")
-        .first()
+        .order_by("email", "-registration_status", "-updated_at")
     )
-    if row is None:
-        return {}
-    return {k: v for k, v in {"firstname": row[0], "lastname": row[1]}.items() if v}
-
-
-def _state(organization, email, outcome, reason, run, detail: str = "") -> None:
-    ContactSyncState.objects.update_or_create(
-        organization=organization,
-        email=email,
-        defaults={"outcome": outcome, "reason": reason, "detail": detail, "last_run": run},
-    )
+    rows = values_for(named, "email", emails, "email", "first_name", "last_name")
+    for email, first, last in rows:
+        if email not in names:
+            names[email] = {k: v for k, v in {"firstname": first, "lastname": last}.items() if v}
+    return names
 
 
 # --- the marketing event --------------------------------------------------------------------
@@ -340,8 +373,24 @@ def marketing_event_sync(
 def _attendance_states_sync(webinar, account_id, contact_ids, client, findings) -> int:
     per_email: dict[str, dict] = {}
     hashes: dict[str, str] = {}
-    rows = Attendance.objects.filter(webinar=webinar, email__in=list(contact_ids)).order_by("pk")
-    for row in rows:
+    rows_by_email: dict[str, list[Attendance]] = {}
+    rows = (
+        Attendance.objects.filter(webinar=webinar)
+        .only(
+            "pk",
+            "email",
+            "registration_status",
+            "registered_at",
+            "first_join_at",
+            "last_leave_at",
+            "hubspot_hash",
+        )
+        .order_by("pk")
+    )
+    for row in rows.iterator(chunk_size=2000):
+        if row.email not in contact_ids:
+            continue
+        rows_by_email.setdefault(row.email, []).append(row)
         state = per_email.setdefault(
             row.email, {"registered_at": None, "status": "", "join": None, "leave": None}
         )
@@ -391,7 +440,11 @@ def _attendance_states_sync(webinar, account_id, contact_ids, client, findings) 
             for email in emails:
                 failed.add(email)
                 findings.add(FindingCategory.ERROR_HUBSPOT, email, detail=error.get("message"))
+    sent = []
     for email, digest in changed.items():
         if email not in failed:
-            Attendance.objects.filter(webinar=webinar, email=email).update(hubspot_hash=digest)
+            for row in rows_by_email[email]:
+                row.hubspot_hash = digest
+                sent.append(row)
+    Attendance.objects.bulk_update(sent, ["hubspot_hash"], batch_size=500)
     return writes

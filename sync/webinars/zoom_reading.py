@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from connectors.errors import NotFoundError
 from connectors.zoom.client import ZoomClient, webinar_is_zoom_events
 from sync.models import Attendance, Webinar, WebinarSession, ZoomUser
+from sync.webinars.chunking import chunks
 from sync.webinars.exclusions import email_is_valid
 from sync.webinars.rollups import attendance_percent, interval_minutes
 from sync.webinars.runs import webinar_ensure
@@ -177,11 +178,14 @@ def _registrants_refresh(webinar, session, client: ZoomClient, result: ZoomReadR
             ],
         )
         # Zoom lists no cancelled registrations: someone who cancelled simply disappears.
-        Attendance.objects.filter(
+        active = Attendance.objects.filter(
             session=session, registration_status__in=["approved", "pending"]
-        ).exclude(email__in=list(registrants)).update(
-            registration_status=Attendance.RegistrationStatus.CANCELLED
-        )
+        ).values_list("email", flat=True)
+        gone = sorted(set(active) - set(registrants))
+        for batch in chunks(gone):
+            Attendance.objects.filter(session=session, email__in=batch).update(
+                registration_status=Attendance.RegistrationStatus.CANCELLED
+            )
         Attendance.objects.filter(session=session, source=Attendance.Source.REPORT).exclude(
             registration_status=""
         ).update(source=Attendance.Source.BOTH)
@@ -283,33 +287,27 @@ def _participants_store(webinar, session, rows: list[dict], result: ZoomReadResu
             ],
         )
         # The report is authoritative for its session: anyone no longer in it did not attend.
-        Attendance.objects.filter(session=session).exclude(email__in=list(intervals)).update(
-            intervals=[], minutes_attended=0, attendance_percent=0
-        )
-        Attendance.objects.filter(session=session, email__in=list(intervals)).exclude(
-            registration_status=""
+        attended_before = Attendance.objects.filter(
+            session=session, minutes_attended__gt=0
+        ).values_list("email", flat=True)
+        for batch in chunks(sorted(set(attended_before) - set(intervals))):
+            Attendance.objects.filter(session=session, email__in=batch).update(
+                intervals=[], minutes_attended=0, attendance_percent=0
+            )
+        Attendance.objects.filter(session=session, source=Attendance.Source.REGISTRATION).exclude(
+            minutes_attended=0
         ).update(source=Attendance.Source.BOTH)
 
 
 def _attendance_upsert(rows: list[Attendance], *, fields: list[str]) -> None:
-    """Insert new ledger rows and update only `fields` of existing ones (names keep Zoom's
-    registration values when a report row only has a display name)."""
-    if not rows:
-        return
-    existing = set(
-        Attendance.objects.filter(
-            session=rows[0].session, email__in=[row.email for row in rows]
-        ).values_list("email", flat=True)
-    )
-    new = [row for row in rows if row.email not in existing]
-    old = [row for row in rows if row.email in existing]
-    Attendance.objects.bulk_create(new, batch_size=500)
-    if old:
-        ids = dict(
-            Attendance.objects.filter(
-                session=rows[0].session, email__in=[row.email for row in old]
-            ).values_list("email", "pk")
+    """Insert new ledger rows and update only `fields` of existing ones, in one statement per
+    batch (INSERT … ON CONFLICT DO UPDATE); names keep Zoom's registration values when a report
+    row only has a display name."""
+    if rows:
+        Attendance.objects.bulk_create(
+            rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["session", "email"],
+            update_fields=[*fields, "updated_at"],
         )
-        for row in old:
-            row.pk = ids[row.email]
-        Attendance.objects.bulk_update(old, fields, batch_size=500)

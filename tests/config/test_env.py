@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import database_from_url, env_bool, env_list, env_str
+from config.env import database_from_url, env_bool, env_json_dict, env_list, env_str
 
 
 def test_env_str_reads_file_variant(monkeypatch, tmp_path):
@@ -68,3 +68,14 @@ def test_relative_sqlite_path_is_under_base_dir(tmp_path):
 def test_unknown_database_scheme_is_rejected():
     with pytest.raises(ImproperlyConfigured, match="mysql"):
         database_from_url("mysql://x/y", base_dir=Path())
+
+
+def test_env_json_dict_reads_an_object_and_rejects_anything_else(monkeypatch):
+    monkeypatch.delenv("MB_JSON", raising=False)
+    assert env_json_dict("MB_JSON") == {}
+    monkeypatch.setenv("MB_JSON", '{"registration": "1001"}')
+    assert env_json_dict("MB_JSON") == {"registration": "1001"}
+    for bad in ("{not json", '["1001"]'):
+        monkeypatch.setenv("MB_JSON", bad)
+        with pytest.raises(ImproperlyConfigured, match="MB_JSON"):
+            env_json_dict("MB_JSON")

@@ -32,17 +32,26 @@ def test_buckets_are_shared_between_limiters_of_the_same_scope():
     assert RateLimiter("hubspot:2", clock=clock).wait_time(burst) == 0
 
 
-def test_rolling_window_counts_the_previous_window_share():
-    clock = Clock(1_000_000.0)  # the start of a 10-second window
+def test_rolling_window_holds_exactly_over_any_span():
+    clock = Clock(1_000_000.0)
     limiter = RateLimiter("hubspot:1", clock=clock)
     burst = [RateLimit("burst", 4, 10.0)]
-    clock.now += 9
+    clock.now += 9  # a burst at the end of one fixed window...
     for _ in range(4):
         assert limiter.wait_time(burst) == 0
-    clock.now += 2  # next window, but most of the last 10 s were busy
-    assert limiter.wait_time(burst) > 0
-    clock.now += 9  # the previous window has decayed away
+    clock.now += 2  # ...still counts in the next one: no room until it has slid past
+    wait = limiter.wait_time(burst)
+    assert wait == pytest.approx(8.1, abs=0.01)  # 10 s after the burst, plus the edge margin
+    clock.now += wait
     assert limiter.wait_time(burst) == 0
+
+
+def test_rolling_log_counts_across_processes_sharing_the_database():
+    clock = Clock()
+    burst = [RateLimit("burst", 3, 10.0)]
+    limiters = [RateLimiter("hubspot:9", clock=clock) for _ in range(3)]
+    assert [limiter.wait_time(burst) for limiter in limiters] == [0, 0, 0]
+    assert RateLimiter("hubspot:9", clock=clock).wait_time(burst) > 0
 
 
 def test_fixed_daily_window_resets_at_midnight_utc():
