@@ -21,7 +21,7 @@ from sync.models import (
     Webinar,
 )
 from sync.models.audit import FindingCategory
-from sync.webinars.chunking import values_for
+from sync.webinars.chunking import chunks, values_for
 from sync.webinars.exclusions import ExclusionRules
 from sync.webinars.findings import Findings
 from sync.webinars.rollups import (
@@ -34,6 +34,9 @@ from sync.webinars.rollups import (
 )
 
 NAME_PROPERTIES = ("email", "firstname", "lastname")
+#: Emails handled together: whole HubSpot batches (100), bounded memory.
+CONTACT_CHUNK = 1000
+HUBSPOT_BATCH = 100
 
 
 class ContactStates:
@@ -135,13 +138,16 @@ def contacts_sync(
             outcome.skipped += 1
         else:
             candidates.append(email)
-    if candidates:
-        _candidates_sync(organization, candidates, client, findings, outcome, log)
+    secondary = _SecondaryEmails(client)
+    # Chunks of whole batches keep memory flat in the webinar's size and every call full.
+    for chunk in chunks(candidates, CONTACT_CHUNK):
+        _candidates_sync(organization, chunk, client, secondary, findings, outcome, log)
+        log.flush()
     log.flush()
     return outcome
 
 
-def _candidates_sync(organization, candidates, client, findings, outcome, log) -> None:
+def _candidates_sync(organization, candidates, client, secondary, findings, outcome, log):
     stored = ContactSyncState.objects.filter(organization=organization)
     hashes_stored, known_ids = {}, set()
     for email, digest, contact_id in values_for(
@@ -153,7 +159,6 @@ def _candidates_sync(organization, candidates, client, findings, outcome, log) -
     existing = _contacts_by_email(client, candidates)
     missing = [email for email in candidates if email not in existing]
     deleted = _deleted_emails(client, missing, known_ids)
-    secondary = _secondary_emails(client, missing) if missing else {}
     properties = _desired_properties(organization, candidates)
     names = _ledger_names(organization, candidates)
 
@@ -165,9 +170,10 @@ def _candidates_sync(organization, candidates, client, findings, outcome, log) -
             log.decide(email, "skipped", FindingCategory.CONTACT_DELETED)
             outcome.skipped += 1
             continue
-        if email in secondary:
+        owner = secondary.owner_of(email) if email not in existing else None
+        if owner:
             findings.add(FindingCategory.SECONDARY_EMAIL, email)
-            detail = f"secondary email of HubSpot contact {secondary[email]}"
+            detail = f"secondary email of HubSpot contact {owner}"
             log.decide(email, "skipped", FindingCategory.SECONDARY_EMAIL, detail)
             outcome.skipped += 1
             continue
@@ -244,27 +250,37 @@ def _deleted_emails(client, missing: list[str], synced_before: set[str]) -> set[
     return known
 
 
-def _secondary_emails(client: HubSpotClient, missing: list[str]) -> dict[str, str]:
-    """Which of `missing` are another contact's secondary email (email → contact id).
+class _SecondaryEmails:
+    """Which addresses are another contact's secondary email (address → contact id).
 
-    HubSpot keeps secondary addresses in `hs_additional_emails` (';'-separated). Contacts with one
-    are few, so one search for all of them beats one search per email.
+    HubSpot keeps secondary addresses in `hs_additional_emails` (';'-separated). Contacts with
+    one are few, so one search for all of them, on first need, beats one search per email.
     """
-    wanted = set(missing)
-    owners = {}
-    rows = client.search(
-        "contacts",
-        filter_groups=[
-            {"filters": [{"propertyName": "hs_additional_emails", "operator": "HAS_PROPERTY"}]}
-        ],
-        properties=["hs_additional_emails"],
-    )
-    for row in rows:
-        for address in (row.get("properties", {}).get("hs_additional_emails") or "").split(";"):
-            address = address.strip().lower()
-            if address in wanted:
-                owners[address] = row["id"]
-    return owners
+
+    def __init__(self, client: HubSpotClient) -> None:
+        self.client = client
+        self.owners: dict[str, str] | None = None
+
+    def owner_of(self, email: str) -> str | None:
+        if self.owners is None:
+            self.owners = {}
+            rows = self.client.search(
+                "contacts",
+                filter_groups=[
+                    {
+                        "filters": [
+                            {"propertyName": "hs_additional_emails", "operator": "HAS_PROPERTY"}
+                        ]
+                    }
+                ],
+                properties=["hs_additional_emails"],
+            )
+            for row in rows:
+                addresses = row.get("properties", {}).get("hs_additional_emails") or ""
+                for address in addresses.split(";"):
+                    if address.strip():
+                        self.owners[address.strip().lower()] = row["id"]
+        return self.owners.get(email)
 
 
 def _desired_properties(organization, emails: list[str]) -> dict[str, dict[str, str]]:
@@ -370,31 +386,111 @@ def marketing_event_sync(
     return writes
 
 
+class _AttendanceSender:
+    """Sends register/attend/cancel states in full batches of 100, across chunks of emails,
+    and marks a person's ledger rows as sent once every state of theirs went through."""
+
+    def __init__(self, webinar, account_id, client, findings) -> None:
+        self.webinar, self.account_id, self.client, self.findings = (
+            webinar,
+            account_id,
+            client,
+            findings,
+        )
+        self.pending: dict[str, list[HubSpotAttendance]] = {
+            "register": [],
+            "attend": [],
+            "cancel": [],
+        }
+        self.waiting: dict[str, int] = {}  # email -> states still unsent
+        self.rows: dict[str, tuple[str, list[Attendance]]] = {}  # email -> (hash, ledger rows)
+        self.failed: set[str] = set()
+        self.writes = 0
+
+    def add(self, email: str, digest: str, rows: list[Attendance], items: dict) -> None:
+        self.rows[email] = (digest, rows)
+        self.waiting[email] = len(items)
+        for state, item in items.items():
+            self.pending[state].append(item)
+            if len(self.pending[state]) == HUBSPOT_BATCH:
+                self._send(state)
+
+    def flush(self) -> None:
+        for state in self.pending:
+            if self.pending[state]:
+                self._send(state)
+
+    def _send(self, state: str) -> None:
+        items, self.pending[state] = self.pending[state], []
+        result = self.client.marketing_event_attendance(
+            external_account_id=self.account_id,
+            external_event_id=self.webinar.zoom_webinar_id,
+            state=state,
+            attendances=items,
+        )
+        self.writes += 1
+        for error in result.errors:
+            for item in items:
+                if item.email in str(error):
+                    self.failed.add(item.email)
+                    self.findings.add(
+                        FindingCategory.ERROR_HUBSPOT, item.email, detail=error.get("message")
+                    )
+        done = []
+        for item in items:
+            self.waiting[item.email] -= 1
+            if self.waiting[item.email] == 0 and item.email not in self.failed:
+                digest, rows = self.rows.pop(item.email)
+                for row in rows:
+                    row.hubspot_hash = digest
+                done.extend(rows)
+        Attendance.objects.bulk_update(done, ["hubspot_hash"], batch_size=500)
+
+
 def _attendance_states_sync(webinar, account_id, contact_ids, client, findings) -> int:
-    per_email: dict[str, dict] = {}
-    hashes: dict[str, str] = {}
-    rows_by_email: dict[str, list[Attendance]] = {}
-    rows = (
-        Attendance.objects.filter(webinar=webinar)
-        .only(
-            "pk",
-            "email",
-            "registration_status",
-            "registered_at",
-            "first_join_at",
-            "last_leave_at",
-            "hubspot_hash",
-        )
-        .order_by("pk")
+    """Each synced person's state at the marketing event, sent only when it changed."""
+    sender = _AttendanceSender(webinar, account_id, client, findings)
+    rows_of_webinar = Attendance.objects.filter(webinar=webinar).only(
+        "pk",
+        "email",
+        "registration_status",
+        "registered_at",
+        "first_join_at",
+        "last_leave_at",
+        "hubspot_hash",
     )
-    for row in rows.iterator(chunk_size=2000):
-        if row.email not in contact_ids:
-            continue
-        rows_by_email.setdefault(row.email, []).append(row)
-        state = per_email.setdefault(
-            row.email, {"registered_at": None, "status": "", "join": None, "leave": None}
-        )
-        hashes.setdefault(row.email, row.hubspot_hash)
+    for emails in chunks(sorted(contact_ids), CONTACT_CHUNK):
+        by_email: dict[str, list[Attendance]] = {}
+        for row in rows_of_webinar.filter(email__in=emails).order_by("pk"):
+            by_email.setdefault(row.email, []).append(row)
+        for email, rows in by_email.items():
+            state = _attendance_state(rows)
+            digest = stable_hash(state)
+            if digest == rows[0].hubspot_hash:
+                continue
+            when = state["registered_at"] or state["join"] or webinar.start_time
+            items = {}
+            if state["status"] in ("approved", "pending"):
+                items["register"] = HubSpotAttendance(email=email, occurred_at=when)
+            elif state["status"] in ("denied", "cancelled"):
+                items["cancel"] = HubSpotAttendance(email=email, occurred_at=when)
+            if state["join"]:
+                items["attend"] = HubSpotAttendance(
+                    email=email,
+                    occurred_at=state["join"],
+                    joined_at=state["join"],
+                    left_at=state["leave"],
+                )
+            if items:
+                sender.add(email, digest, rows, items)
+    sender.flush()
+    return sender.writes
+
+
+def _attendance_state(rows: list[Attendance]) -> dict:
+    """One person's registration status and first join / last leave across the sessions."""
+    state = {"registered_at": None, "status": "", "join": None, "leave": None}
+    for row in rows:
         if row.registration_status:
             state["status"] = row.registration_status
             state["registered_at"] = row.registered_at
@@ -402,49 +498,4 @@ def _attendance_states_sync(webinar, account_id, contact_ids, client, findings) 
             state["join"] = row.first_join_at
         if row.last_leave_at and (state["leave"] is None or row.last_leave_at > state["leave"]):
             state["leave"] = row.last_leave_at
-    batches: dict[str, list[HubSpotAttendance]] = {"register": [], "attend": [], "cancel": []}
-    changed: dict[str, str] = {}
-    for email, state in per_email.items():
-        digest = stable_hash(state)
-        if digest == hashes.get(email):
-            continue
-        changed[email] = digest
-        when = state["registered_at"] or state["join"] or webinar.start_time
-        if state["status"] in ("approved", "pending"):
-            batches["register"].append(HubSpotAttendance(email=email, occurred_at=when))
-        elif state["status"] in ("denied", "cancelled"):
-            batches["cancel"].append(HubSpotAttendance(email=email, occurred_at=when))
-        if state["join"]:
-            batches["attend"].append(
-                HubSpotAttendance(
-                    email=email,
-                    occurred_at=state["join"],
-                    joined_at=state["join"],
-                    left_at=state["leave"],
-                )
-            )
-    writes = 0
-    failed: set[str] = set()
-    for subscriber_state, items in batches.items():
-        if not items:
-            continue
-        result = client.marketing_event_attendance(
-            external_account_id=account_id,
-            external_event_id=webinar.zoom_webinar_id,
-            state=subscriber_state,
-            attendances=items,
-        )
-        writes += -(-len(items) // 100)
-        for error in result.errors:
-            emails = [item.email for item in items if item.email in str(error)]
-            for email in emails:
-                failed.add(email)
-                findings.add(FindingCategory.ERROR_HUBSPOT, email, detail=error.get("message"))
-    sent = []
-    for email, digest in changed.items():
-        if email not in failed:
-            for row in rows_by_email[email]:
-                row.hubspot_hash = digest
-                sent.append(row)
-    Attendance.objects.bulk_update(sent, ["hubspot_hash"], batch_size=500)
-    return writes
+    return state

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -26,6 +26,23 @@ from sync.webinars.runs import webinar_ensure
 #: while; after this window we keep what we have (Zoom deletes reports after about six months).
 REPORT_REFRESH_WINDOW = dt.timedelta(days=7)
 RECURRING_TYPES = (6, 9)
+WRITE_BATCH = 1000
+REGISTRATION_FIELDS = [
+    "first_name",
+    "last_name",
+    "registration_status",
+    "registered_at",
+    "zoom_registrant_id",
+    "join_url",
+]
+REPORT_FIELDS = [
+    "intervals",
+    "first_join_at",
+    "last_leave_at",
+    "minutes_attended",
+    "webinar_minutes",
+    "attendance_percent",
+]
 
 
 @dataclass
@@ -139,56 +156,54 @@ def _session(webinar: Webinar, key: str, start, minutes: int) -> WebinarSession:
 
 
 def _registrants_refresh(webinar, session, client: ZoomClient, result: ZoomReadResult) -> None:
-    registrants = {}
+    """Stream every registrant page into the ledger (memory stays flat in the webinar's size).
+
+    Each batch is written in its own short transaction, so no database lock is held while Zoom
+    is paged; the result is the same however often it is repeated.
+    """
+    seen: set[str] = set()
+    batch: list[Attendance] = []
+    now = timezone.now()
     for row in client.webinar_registrants_all(webinar.zoom_webinar_id):
         email = (row.get("email") or "").strip().lower()
-        if not email:
+        if not email or email in seen:  # approved is listed first and wins
             continue
         if not email_is_valid(email):
             result.invalid_emails.add(email)
             continue
-        registrants[email] = row
-    now = timezone.now()
-    rows = [
-        Attendance(
-            organization_id=webinar.organization_id,
-            webinar=webinar,
-            session=session,
-            email=email,
-            first_name=(row.get("first_name") or "")[:200],
-            last_name=(row.get("last_name") or "")[:200],
-            registration_status=row.get("status") or "approved",
-            registered_at=parse_datetime(row["create_time"]) if row.get("create_time") else now,
-            zoom_registrant_id=str(row.get("id") or ""),
-            join_url=(row.get("join_url") or "")[:1000],
-            source=Attendance.Source.REGISTRATION,
-        )
-        for email, row in registrants.items()
-    ]
-    with transaction.atomic():
-        _attendance_upsert(
-            rows,
-            fields=[
-                "first_name",
-                "last_name",
-                "registration_status",
-                "registered_at",
-                "zoom_registrant_id",
-                "join_url",
-            ],
-        )
-        # Zoom lists no cancelled registrations: someone who cancelled simply disappears.
-        active = Attendance.objects.filter(
-            session=session, registration_status__in=["approved", "pending"]
-        ).values_list("email", flat=True)
-        gone = sorted(set(active) - set(registrants))
-        for batch in chunks(gone):
-            Attendance.objects.filter(session=session, email__in=batch).update(
-                registration_status=Attendance.RegistrationStatus.CANCELLED
+        seen.add(email)
+        batch.append(
+            Attendance(
+                organization_id=webinar.organization_id,
+                webinar=webinar,
+                session=session,
+                email=email,
+                first_name=(row.get("first_name") or "")[:200],
+                last_name=(row.get("last_name") or "")[:200],
+                registration_status=row.get("status") or "approved",
+                registered_at=(
+                    parse_datetime(row["create_time"]) if row.get("create_time") else now
+                ),
+                zoom_registrant_id=str(row.get("id") or ""),
+                join_url=(row.get("join_url") or "")[:1000],
+                source=Attendance.Source.REGISTRATION,
             )
-        Attendance.objects.filter(session=session, source=Attendance.Source.REPORT).exclude(
-            registration_status=""
-        ).update(source=Attendance.Source.BOTH)
+        )
+        if len(batch) >= WRITE_BATCH:
+            _attendance_upsert(batch, fields=REGISTRATION_FIELDS)
+            batch = []
+    _attendance_upsert(batch, fields=REGISTRATION_FIELDS)
+    # Zoom lists no cancelled registrations: someone who cancelled simply disappears.
+    active = Attendance.objects.filter(
+        session=session, registration_status__in=["approved", "pending"]
+    ).values_list("email", flat=True)
+    for gone in chunks(sorted(set(active.iterator()) - seen)):
+        Attendance.objects.filter(session=session, email__in=gone).update(
+            registration_status=Attendance.RegistrationStatus.CANCELLED
+        )
+    Attendance.objects.filter(session=session, source=Attendance.Source.REPORT).exclude(
+        registration_status=""
+    ).update(source=Attendance.Source.BOTH)
 
 
 def _past_instances(webinar: Webinar, client: ZoomClient) -> list[dict]:
@@ -218,13 +233,14 @@ def _report_refresh(webinar, registration_session, instance, client, result) -> 
         )
         return
     try:
-        rows = list(client.webinar_participants_report(instance["uuid"]))
+        stored = _participants_store(
+            webinar, session, client.webinar_participants_report(instance["uuid"]), result
+        )
     except NotFoundError:
-        rows = []
-    if not rows:
+        stored = False
+    if not stored:
         result.sessions_awaiting_report.append(str(session))
         return
-    _participants_store(webinar, session, rows, result)
     session.ended = True
     session.report_fetched_at = timezone.now()
     session.save(update_fields=["ended", "report_fetched_at"])
@@ -238,10 +254,16 @@ def _report_due(session: WebinarSession) -> bool:
     )
 
 
-def _participants_store(webinar, session, rows: list[dict], result: ZoomReadResult) -> None:
+def _participants_store(webinar, session, rows: Iterable[dict], result) -> bool:
+    """Fold the report's join/leave rows (streamed) into one ledger row per email.
+
+    Returns False when the report has no rows yet (Zoom publishes it late).
+    """
     intervals: dict[str, list[list[str]]] = defaultdict(list)
     names: dict[str, str] = {}
+    any_rows = False
     for row in rows:
+        any_rows = True
         email = (row.get("user_email") or "").strip().lower()
         if not email:
             result.guests_without_email += 1
@@ -251,52 +273,46 @@ def _participants_store(webinar, session, rows: list[dict], result: ZoomReadResu
             continue
         intervals[email].append([row.get("join_time") or "", row.get("leave_time") or ""])
         names.setdefault(email, row.get("name") or "")
+    if not any_rows:
+        return False
     minutes_total = session.duration_minutes or webinar.duration_minutes
-    built = []
-    for email, spans in intervals.items():
-        minutes, first, last = interval_minutes(spans)
-        first_name, _, last_name = names[email].partition(" ")
-        built.append(
-            Attendance(
-                organization_id=webinar.organization_id,
-                webinar=webinar,
-                session=session,
-                email=email,
-                first_name=first_name[:200],
-                last_name=last_name[:200],
-                intervals=sorted(spans),
-                first_join_at=parse_datetime(first) if first else None,
-                last_leave_at=parse_datetime(last) if last else None,
-                minutes_attended=minutes,
-                webinar_minutes=minutes_total,
-                attendance_percent=attendance_percent(minutes, minutes_total),
-                source=Attendance.Source.REPORT,
+    for emails in chunks(sorted(intervals), WRITE_BATCH):
+        built = []
+        for email in emails:
+            spans = intervals[email]
+            minutes, first, last = interval_minutes(spans)
+            first_name, _, last_name = names[email].partition(" ")
+            built.append(
+                Attendance(
+                    organization_id=webinar.organization_id,
+                    webinar=webinar,
+                    session=session,
+                    email=email,
+                    first_name=first_name[:200],
+                    last_name=last_name[:200],
+                    intervals=sorted(spans),
+                    first_join_at=parse_datetime(first) if first else None,
+                    last_leave_at=parse_datetime(last) if last else None,
+                    minutes_attended=minutes,
+                    webinar_minutes=minutes_total,
+                    attendance_percent=attendance_percent(minutes, minutes_total),
+                    source=Attendance.Source.REPORT,
+                )
             )
+            result.attendee_emails.add(email)
+        _attendance_upsert(built, fields=REPORT_FIELDS)
+    # The report is authoritative for its session: anyone no longer in it did not attend.
+    attended_before = Attendance.objects.filter(
+        session=session, minutes_attended__gt=0
+    ).values_list("email", flat=True)
+    for batch in chunks(sorted(set(attended_before.iterator()) - set(intervals))):
+        Attendance.objects.filter(session=session, email__in=batch).update(
+            intervals=[], minutes_attended=0, attendance_percent=0
         )
-        result.attendee_emails.add(email)
-    with transaction.atomic():
-        _attendance_upsert(
-            built,
-            fields=[
-                "intervals",
-                "first_join_at",
-                "last_leave_at",
-                "minutes_attended",
-                "webinar_minutes",
-                "attendance_percent",
-            ],
-        )
-        # The report is authoritative for its session: anyone no longer in it did not attend.
-        attended_before = Attendance.objects.filter(
-            session=session, minutes_attended__gt=0
-        ).values_list("email", flat=True)
-        for batch in chunks(sorted(set(attended_before) - set(intervals))):
-            Attendance.objects.filter(session=session, email__in=batch).update(
-                intervals=[], minutes_attended=0, attendance_percent=0
-            )
-        Attendance.objects.filter(session=session, source=Attendance.Source.REGISTRATION).exclude(
-            minutes_attended=0
-        ).update(source=Attendance.Source.BOTH)
+    Attendance.objects.filter(session=session, source=Attendance.Source.REGISTRATION).exclude(
+        minutes_attended=0
+    ).update(source=Attendance.Source.BOTH)
+    return True
 
 
 def _attendance_upsert(rows: list[Attendance], *, fields: list[str]) -> None:
