@@ -47,5 +47,7 @@ def demo_connect_all(*, organization, user) -> list[str]:
     for key in provider_keys():
         connection = sandbox_connect(organization=organization, user=user, provider_key=key)
         name = provider_get(key).name
-        lines.append(f"{name}: {connection.get_status_display()} — {connection.display_name}")
+        lines.append(
+            f"Connected {name}: {connection.get_status_display()} — {connection.display_name}"
+        )
     return lines

@@ -48,3 +48,34 @@ def is_postgres():
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def http_sandbox(sandbox, http_mock, settings):
+    """The same fakes served over real HTTP on a free port, for worker processes.
+
+    Settings in this process point at it too, so what is stored (URLs, tokens) matches what the
+    workers see; start them with `SANDBOX_URL=<base>` in their environment.
+    """
+    import threading
+
+    from connectors.registry import provider_get
+    from connectors.sandbox.server import serve
+
+    server = serve(sandbox, port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    http_mock.add_passthru(base)
+    settings.PROVIDERS = {
+        key: {
+            name: value.replace(settings.SANDBOX_URL, base) if isinstance(value, str) else value
+            for name, value in conf.items()
+        }
+        for key, conf in settings.PROVIDERS.items()
+    }
+    settings.SANDBOX_URL = base
+    provider_get.cache_clear()
+    yield base
+    server.shutdown()
+    server.server_close()
+    provider_get.cache_clear()

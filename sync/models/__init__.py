@@ -1,5 +1,7 @@
-"""Sync models by sub-domain: periodic jobs, webinar settings, the attendance ledger, audit."""
+"""Sync models by sub-domain: periodic jobs, webinar settings, the attendance ledger, audit,
+HubSpot workflow-action executions."""
 
+from sync.models.actions import WorkflowActionExecution
 from sync.models.audit import ContactSyncState, SyncFinding, SyncRun
 from sync.models.jobs import JobRun, WorkerHeartbeat
 from sync.models.ledger import Attendance, Webinar, WebinarSession
@@ -24,6 +26,7 @@ __all__ = [
     "Webinar",
     "WebinarSession",
     "WebinarSyncSettings",
+    "WorkflowActionExecution",
     "WorkerHeartbeat",
     "ZoomUser",
     "ZoomWebhookEvent",

@@ -190,9 +190,10 @@ _PROBLEMS = {
     FindingCategory.ERROR_NOT_FOUND,
     FindingCategory.DATA_NOT_SYNCED,
     FindingCategory.PARTICIPANTS_NOT_SYNCED,
-    FindingCategory.RECORDING_NOT_SYNCED,
     FindingCategory.INVALID_EMAIL,
 }
+# Recordings not synced (setting off, none yet, still processing) are reported but are not a
+# problem of the run: they are choices or states of Zoom, and processing ones are retried.
 
 
 def _has_problems(findings: Findings) -> bool:

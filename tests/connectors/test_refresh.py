@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 
 import pytest
@@ -13,7 +12,6 @@ from connectors import oauth
 from connectors.demo import sandbox_connect
 from connectors.errors import PermanentError, ReauthRequiredError
 from connectors.models import Connection, ConnectionEvent, ConnectionStatus
-from connectors.sandbox.server import serve
 from connectors.services import (
     connection_access_token,
     connection_client,
@@ -101,60 +99,41 @@ def fake_client_id(fake) -> str:
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_eight_processes_forcing_a_refresh_make_one_token_call(
-    sandbox, http_mock, org_a, manager_a, tmp_path
+    sandbox, http_sandbox, org_a, manager_a, tmp_path
 ):
     from django.db import connection as db
 
     if db.vendor != "postgresql":
         pytest.skip("real-process refresh test runs on PostgreSQL (DATABASE_URL=postgres://...)")
-    server = serve(sandbox, port=0)
-    port = server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{port}"
-    http_mock.add_passthru(base)
+    zoom = sandbox_connect(organization=org_a, user=manager_a, provider_key="zoom")
+    _expire(zoom)
+    fake = sandbox.fakes["zoom"]
+    calls_before = fake.oauth.token_calls
+    go = time.time() + 4
+    script = (
+        "import time; from connectors.services import connection_access_token; "
+        f"time.sleep(max(0, {go} - time.time())); "
+        f"print('TOKEN', connection_access_token({zoom.pk}))"
+    )
+    logs = [tmp_path / f"worker{n}.log" for n in range(8)]
+    workers = [
+        manage_start("shell", "-c", script, log=log, SANDBOX_URL=http_sandbox) for log in logs
+    ]
     try:
-        with pytest.MonkeyPatch.context() as patch:
-            # Connect against the HTTP sandbox so that stored URLs match the workers' settings.
-            from django.conf import settings
-
-            providers = {
-                key: {
-                    k: (v.replace(settings.SANDBOX_URL, base) if isinstance(v, str) else v)
-                    for k, v in conf.items()
-                }
-                for key, conf in settings.PROVIDERS.items()
-            }
-            patch.setattr(settings, "PROVIDERS", providers)
-            zoom = sandbox_connect(organization=org_a, user=manager_a, provider_key="zoom")
-        _expire(zoom)
-        fake = sandbox.fakes["zoom"]
-        calls_before = fake.oauth.token_calls
-        go = time.time() + 4
-        script = (
-            "import time; from connectors.services import connection_access_token; "
-            f"time.sleep(max(0, {go} - time.time())); "
-            f"print('TOKEN', connection_access_token({zoom.pk}))"
-        )
-        logs = [tmp_path / f"worker{n}.log" for n in range(8)]
-        workers = [manage_start("shell", "-c", script, log=log, SANDBOX_URL=base) for log in logs]
-        try:
-            assert wait_until(lambda: all(w.poll() is not None for w in workers), timeout=90)
-        finally:
-            for worker in workers:
-                process_stop(worker)
-        outputs = [log.read_text() for log in logs]
-        tokens = {
-            line.split()[1]
-            for text in outputs
-            for line in text.splitlines()
-            if line.startswith("TOKEN")
-        }
-        assert len(tokens) == 1, outputs
-        assert fake.oauth.token_calls == calls_before + 1
-        token = tokens.pop()
-        assert fake.oauth.by_access[token].access_expires_at > time.time()
-        zoom.refresh_from_db()
-        assert zoom.access_token == token
+        assert wait_until(lambda: all(w.poll() is not None for w in workers), timeout=90)
     finally:
-        server.shutdown()
-        server.server_close()
+        for worker in workers:
+            process_stop(worker)
+    outputs = [log.read_text() for log in logs]
+    tokens = {
+        line.split()[1]
+        for text in outputs
+        for line in text.splitlines()
+        if line.startswith("TOKEN")
+    }
+    assert len(tokens) == 1, outputs
+    assert fake.oauth.token_calls == calls_before + 1
+    token = tokens.pop()
+    assert fake.oauth.by_access[token].access_expires_at > time.time()
+    zoom.refresh_from_db()
+    assert zoom.access_token == token

@@ -16,9 +16,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django_q.tasks import async_task
 
 from accounts.models import Organization, Role
 from accounts.services import organization_member_ensure
+from sync.models import WebinarSyncSettings
 
 DEMO_PASSWORD = "meetbridge-demo"
 
@@ -86,7 +88,7 @@ class Command(BaseCommand):
                 f"            also manager / {DEMO_PASSWORD} and member / {DEMO_PASSWORD}\n"
                 f"  Health:   {base}/healthz\n"
                 + (f"  Sandbox:  {settings.SANDBOX_URL}/_sandbox/\n" if sandbox_port else "")
-                + "".join(f"  Connected {line}\n" for line in connected)
+                + "".join(f"  {line}\n" for line in connected)
                 + "Press Ctrl-C to stop.\n"
             )
         )
@@ -113,10 +115,16 @@ class Command(BaseCommand):
         organization = Organization.objects.get(slug="acme")
         user = get_user_model().objects.get(username="manager")
         try:
-            return demo_connect_all(organization=organization, user=user)
+            lines = demo_connect_all(organization=organization, user=user)
         except Exception as exc:  # the demo still runs; the admin shows how to connect by hand
             self.stderr.write(f"Could not connect the demo organisation to the sandbox: {exc}")
             return []
+        # Show the webinar sync working: on, and a first discovery + sync queued for the worker.
+        WebinarSyncSettings.objects.get_or_create(
+            organization=organization, defaults={"sync_enabled": True}
+        )
+        async_task("sync.tasks.organization_webinars_sync", organization.pk, "manual")
+        return [*lines, "Webinar sync: on; first sync queued (Sync → Sync runs)"]
 
 
 def _sandbox_port() -> int | None:
