@@ -75,6 +75,7 @@ class HttpClient:
         timeout: tuple[float, float] = DEFAULT_TIMEOUT,
         sleep: Callable[[float], None] = time.sleep,
         record_calls: bool = True,
+        context: str = "",
     ) -> None:
         self.provider = provider
         self.base_url = base_url.rstrip("/")
@@ -88,6 +89,7 @@ class HttpClient:
         self.timeout = timeout
         self.sleep = sleep
         self.record_calls = record_calls
+        self.context = context
 
     def request(
         self,
@@ -219,6 +221,7 @@ class HttpClient:
             organization_id=self.organization_id,
             connection_id=self.connection_id,
             provider=self.provider,
+            context=self.context,
             method=method,
             path_template=path[:255],
             status=status,

@@ -163,6 +163,9 @@ class ApiCall(models.Model):
         Connection, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     provider = models.CharField(max_length=32)
+    context = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="What made the call, e.g. a sync run."
+    )
     method = models.CharField(max_length=8)
     path_template = models.CharField(max_length=255)
     status = models.PositiveSmallIntegerField(null=True, blank=True)
