@@ -226,7 +226,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Meetbridge API",
     "DESCRIPTION": "Book meetings and follow their CRM work.",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
 }
+# The bare baseline endpoint of `manage.py bench_bookings`; never on in a deployment.
+MEETINGS_BENCH_ENDPOINTS = env_bool("MEETINGS_BENCH_ENDPOINTS", default=False)
 
 LOGGING = {
     "version": 1,

@@ -1,8 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.views import healthz
+from sync.actions.views import add_to_webinar
 from sync.webinars.webhooks import zoom_webhook
 
 urlpatterns = [
@@ -10,5 +12,9 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("connections/", include("connectors.urls")),
+    path("api/v1/", include("meetings.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("webhooks/zoom/", zoom_webhook, name="zoom-webhook"),
+    path("hubspot/actions/add-to-webinar/", add_to_webinar, name="hubspot-action-add-to-webinar"),
 ]

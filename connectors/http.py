@@ -193,6 +193,9 @@ class HttpClient:
         backoff = min(20.0, 0.5 * 2 ** (attempt - 1))
         jittered = backoff + random.uniform(0, backoff)  # noqa: S311 - jitter, not crypto
         if isinstance(error, RateLimitedError) and error.retry_after is not None:
+            if error.details.get("daily_limit"):
+                # The vendor named a daily cap: the per-second buckets stay open.
+                limits = [limit for limit in limits if not limit.rolling]
             if self.limiter is not None and limits:
                 self.limiter.block(limits, error.retry_after)
             # Never before the vendor's "retry after"; a little later spreads the workers out.

@@ -24,3 +24,20 @@ def webinars_nightly() -> str:
     for organization_id in organization_ids:
         async_task("sync.tasks.organization_webinars_sync", organization_id, "nightly")
     return f"{len(organization_ids)} organisations queued"
+
+
+def crm_property_sync_nightly() -> str:
+    """Queue a CRM property sync for every organisation with HubSpot connected and properties
+    chosen (one task each, so one organisation's failure or size does not hold up others)."""
+    from django_q.tasks import async_task
+
+    from sync.crm.runs import crm_organizations_to_sync
+
+    organization_ids = crm_organizations_to_sync()
+    for organization_id in organization_ids:
+        async_task(
+            "sync.tasks.organization_crm_property_sync",
+            organization_id,
+            task_name=f"crm-sync-nightly-{organization_id}",
+        )
+    return f"{len(organization_ids)} organisations queued"

@@ -47,6 +47,18 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "nightly-webinar-sync", "sync.jobs.webinars_nightly", Schedule.DAILY, at=dt.time(2)
     ),
     PeriodicJob(
+        "nightly-crm-property-sync",
+        "sync.jobs.crm_property_sync_nightly",
+        Schedule.DAILY,
+        at=dt.time(2, 30),
+    ),
+    PeriodicJob(
+        "activity-sync",
+        "sync.activities.runs.activities_sync_periodic",
+        Schedule.MINUTES,
+        minutes=15,
+    ),
+    PeriodicJob(
         "prune-connector-records",
         "connectors.jobs.records_prune",
         Schedule.DAILY,

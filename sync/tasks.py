@@ -28,3 +28,28 @@ def organization_webinars_sync(organization_id: int, trigger: str = "nightly") -
 
     organization = Organization.objects.get(pk=organization_id)
     return organization_webinars_refresh(organization=organization, trigger=trigger)
+
+
+def organization_crm_property_sync(organization_id: int, trigger: str = "nightly") -> str:
+    from accounts.models import Organization
+    from sync.crm.runs import crm_property_sync
+
+    organization = Organization.objects.filter(pk=organization_id).first()
+    if organization is None:
+        return f"organisation {organization_id} is gone"
+    run = crm_property_sync(organization, trigger)
+    if run is None:
+        return f"organisation {organization_id}: a CRM sync is already running"
+    return f"CRM sync run {run.pk}: {run.status}"
+
+
+def crm_sync_run(run_id: int) -> str:
+    from sync.crm.execution import crm_sync_run_execute
+
+    return crm_sync_run_execute(run_id)
+
+
+def activity_sync_run(run_id: int) -> str:
+    from sync.activities.execution import activity_sync_execute
+
+    return activity_sync_execute(run_id)

@@ -13,18 +13,30 @@ from django.db.models import Model
 
 from accounts.models import Membership, Organization, Role
 from connectors.models import ApiCall, Connection, ConnectionEvent, PendingRevocation
+from meetings.models import Booking, MeetingType, OrganizationApiToken
+from sync.activities.configuration import activity_settings_ensure
 from sync.models import (
+    ActivityFinding,
+    ActivityLink,
+    ActivitySyncRun,
+    ActivitySyncSettings,
+    ActivityUserMapping,
     Attendance,
     ContactExclusion,
     ContactSyncState,
+    CrmRecord,
+    CrmSyncRun,
+    CrmSyncSettings,
     RecordingExclusion,
     SyncFinding,
     SyncRun,
     Webinar,
     WebinarSyncSettings,
+    WorkflowActionExecution,
     ZoomUser,
 )
 from tests.factories import user_make
+from tests.meetings.factories import booking_make, meeting_type_make, token_row_make
 from tests.sync.factories import (
     attendance_make,
     contact_exclusion_make,
@@ -78,4 +90,58 @@ TENANT_ROW_BUILDERS: dict[type[Model], Callable[[Organization], Model]] = {
     SyncFinding: lambda org: finding_make(run_make(_webinar(org)), ["jane@example.com"]),
     ContactSyncState: lambda org: contact_state_make(org, "jane@example.com"),
     Attendance: lambda org: attendance_make(session_make(_webinar(org)), minutes_attended=30),
+    WorkflowActionExecution: lambda org: WorkflowActionExecution.objects.create(
+        organization=org,
+        callback_id=f"ap-tenant-{org.pk}",
+        portal_id="48151623",
+        email="jane@example.com",
+        zoom_webinar_id=_webinar(org).zoom_webinar_id,
+        webinar=_webinar(org),
+        state=WorkflowActionExecution.State.FAILED,
+        reason=WorkflowActionExecution.Reason.WEBINAR_OVER,
+    ),
+    CrmSyncSettings: lambda org: CrmSyncSettings.objects.create(
+        organization=org, company_properties=["industry"]
+    ),
+    CrmSyncRun: lambda org: CrmSyncRun.objects.create(
+        organization=org, trigger=CrmSyncRun.Trigger.NIGHTLY, status=CrmSyncRun.Status.SUCCEEDED
+    ),
+    CrmRecord: lambda org: CrmRecord.objects.create(
+        organization=org,
+        object_type=CrmRecord.ObjectType.CONTACT,
+        hubspot_id=f"9{org.pk}",
+        email="jane@example.com",
+    ),
+    MeetingType: meeting_type_make,
+    Booking: booking_make,
+    OrganizationApiToken: token_row_make,
+    ActivitySyncSettings: lambda org: activity_settings_ensure(org),
+    ActivityUserMapping: lambda org: ActivityUserMapping.objects.create(
+        organization=org, hubspot_owner_id=f"10{org.pk}", hubspot_email="ann@example.com"
+    ),
+    ActivityLink: lambda org: ActivityLink.objects.create(
+        organization=org,
+        origin=ActivityLink.Origin.HUBSPOT,
+        state=ActivityLink.State.LINKED,
+        hubspot_object_type="notes",
+        hubspot_id=f"7{org.pk}",
+        salesforce_id=f"00T00000000000{org.pk}",
+    ),
+    ActivitySyncRun: lambda org: _activity_run(org),
+    ActivityFinding: lambda org: ActivityFinding.objects.create(
+        organization=org,
+        run=_activity_run(org),
+        direction=ActivityFinding.Direction.TO_SALESFORCE,
+        outcome=ActivityFinding.Outcome.SKIPPED,
+        reason="no_matching_contact",
+        source_type="notes",
+        source_id="1",
+    ),
 }
+
+
+def _activity_run(org: Organization) -> ActivitySyncRun:
+    run = ActivitySyncRun.objects.filter(organization=org).first()
+    return run or ActivitySyncRun.objects.create(
+        organization=org, trigger=ActivitySyncRun.Trigger.SCHEDULE, status="succeeded"
+    )

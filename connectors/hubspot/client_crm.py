@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from connectors.hubspot.client import BatchResult
 
 ENGAGEMENT_TYPES = ("meetings", "tasks", "notes", "calls", "emails")
+PRIMARY_CONTACT_TO_COMPANY = 1  # HUBSPOT_DEFINED "Primary" contact → company type (§2.7)
 
 
 @dataclass(frozen=True)
@@ -260,3 +261,48 @@ class CrmClientMixin:
         for row in result.results:
             linked[str(row["from"]["id"])] = [str(to["toObjectId"]) for to in row.get("to", [])]
         return linked
+
+    def primary_company_ids(self, contact_ids: Sequence[str]) -> dict[str, str]:
+        """contact id -> its primary company id ("" without company), 100 contacts per call.
+
+        The primary company is the link with the HUBSPOT_DEFINED "Primary" type (contact →
+        company type 1, apis.md §2.7); a contact linked without one gets its first (lowest id)
+        company, which is what HubSpot shows as primary for records created before labels.
+        """
+        result = self._batched(
+            "POST",
+            "/crm/v4/associations/{from_type}/{to_type}/batch/read",
+            [{"id": str(i)} for i in contact_ids],
+            path_params={"from_type": "contacts", "to_type": "companies"},
+        )
+        primary = {str(i): "" for i in contact_ids}
+        for row in result.results:
+            links = row.get("to", [])
+            chosen = next(
+                (
+                    link
+                    for link in links
+                    if any(
+                        t.get("typeId") == PRIMARY_CONTACT_TO_COMPANY
+                        for t in link.get("associationTypes", [])
+                    )
+                ),
+                links[0] if links else None,
+            )
+            primary[str(row["from"]["id"])] = str(chosen["toObjectId"]) if chosen else ""
+        return primary
+
+    # --- archived records ----------------------------------------------------------------------
+    def archived_ids(self, object_type: str) -> Iterator[str]:
+        """Ids of the archived (deleted, restorable for 90 days) records of a type, every page.
+
+        The search API never returns archived records; the list endpoint does with
+        `archived=true` (apis.md §2.4). Records purged for good (GDPR delete) are not listed.
+        """
+        rows = self._all_pages(
+            "/crm/v3/objects/{object_type}",
+            {"archived": "true", "limit": 100, "properties": "hs_object_id"},
+            path_params={"object_type": object_type},
+        )
+        for row in rows:
+            yield str(row["id"])

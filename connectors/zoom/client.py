@@ -241,9 +241,11 @@ class ZoomClient:
         type: int = 2,  # Zoom's name; 2 = scheduled
         agenda: str = "",
         settings: dict[str, Any] | None = None,
+        password: str | None = None,
     ) -> dict[str, Any]:
         """Schedule a meeting for `user_id` (id or email; pass the real id so the daily bucket is
-        right). `start_time` "yyyy-MM-ddTHH:mm:ssZ" (UTC) or local time in `timezone`.
+        right). `start_time` "yyyy-MM-ddTHH:mm:ssZ" (UTC) or local time in `timezone`;
+        `password` (at most 10 characters) sets the passcode, else the account's default applies.
 
         Returns the meeting (id, join_url, start_url, password, ...). Counts against the host's
         100 create/update requests per UTC day; over it raises RateLimitedError with
@@ -260,6 +262,8 @@ class ZoomClient:
             body["agenda"] = agenda
         if settings:
             body["settings"] = settings
+        if password:
+            body["password"] = password
         response = self.http.request(
             "POST",
             "/users/{user_id}/meetings",

@@ -76,6 +76,12 @@ class ZoomProvider(Provider):
 
     def error_from_response(self, response: requests.Response) -> ConnectorError:
         error = super().error_from_response(response)
+        if response.status_code == 429 and (
+            response.headers.get("X-RateLimit-Type", "").lower() == "daily-limit"
+        ):
+            # A per-user daily cap (meeting create/update, apis.md §3.3): only the day's
+            # buckets wait for the reset, not the account's per-second ones.
+            error.details["daily_limit"] = True
         if error.code in MISSING_SCOPE_CODES:
             # The grant lacks a scope (HTTP 400): only reconnecting with the scope fixes it.
             return ReauthRequiredError(

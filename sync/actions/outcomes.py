@@ -34,6 +34,7 @@ OUT_REGISTRATION_STATUS = "meetbridge_registration_status"
 DEFAULT_RETRY_AFTER = 10
 
 MESSAGES: dict[str, str] = {
+    Reason.UNKNOWN_PORTAL: "This HubSpot account is not connected to Meetbridge",
     Reason.MISSING_EMAIL: "The contact has no email address; Zoom registers people by email",
     Reason.INVALID_EMAIL: "The contact's email address is not valid",
     Reason.ZOOM_NOT_CONNECTED: "Zoom is not connected in Meetbridge for this HubSpot account",
@@ -120,9 +121,7 @@ def answer_retry(error: RetryLater) -> ActionAnswer:
     return ActionAnswer(429, {"error": error.message}, retry_after=error.seconds)
 
 
-def failure_from_connector(
-    error: ConnectorError, *, webinar_id: str
-) -> ActionFailure | RetryLater:
+def failure_from_connector(error: ConnectorError, *, webinar_id: str) -> ActionFailure | RetryLater:
     """What a failed Zoom call means for the execution."""
     if isinstance(error, RateLimitedError):
         return RetryLater(error.retry_after, f"Zoom rate limit: {error.message}")

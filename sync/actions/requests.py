@@ -117,4 +117,4 @@ def _scalar(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 2**53 else ""
-    return value
+    return str(value)

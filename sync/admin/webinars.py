@@ -77,6 +77,25 @@ class RecentRunInline(ReadOnlyTenantInline):
     verbose_name_plural = f"recent runs (latest {RECENT_RUNS})"
 
 
+# Webinar fields that come from Zoom: shown, never edited here.
+ZOOM_FIELDS = [
+    "organization",
+    "topic",
+    "zoom_webinar_id",
+    "host",
+    "status",
+    "start_time",
+    "duration_minutes",
+    "timezone",
+    "zoom_type",
+    "registration_required",
+    "is_zoom_events",
+    "join_url",
+    "registration_url",
+    "discovered_at",
+]
+
+
 @admin.register(Webinar)
 class WebinarAdmin(TenantAdmin):
     list_display = [
@@ -96,46 +115,9 @@ class WebinarAdmin(TenantAdmin):
     search_fields = ["topic", "zoom_webinar_id"]
     fieldsets = [
         ("Sync", {"fields": ["sync_enabled", "last_synced_at", "audit"]}),
-        (
-            "From Zoom",
-            {
-                "fields": [
-                    "organization",
-                    "topic",
-                    "zoom_webinar_id",
-                    "host",
-                    "status",
-                    "start_time",
-                    "duration_minutes",
-                    "timezone",
-                    "zoom_type",
-                    "registration_required",
-                    "is_zoom_events",
-                    "join_url",
-                    "registration_url",
-                    "discovered_at",
-                ]
-            },
-        ),
+        ("From Zoom", {"fields": ZOOM_FIELDS}),
     ]
-    readonly_fields = [
-        "last_synced_at",
-        "audit",
-        "organization",
-        "topic",
-        "zoom_webinar_id",
-        "host",
-        "status",
-        "start_time",
-        "duration_minutes",
-        "timezone",
-        "zoom_type",
-        "registration_required",
-        "is_zoom_events",
-        "join_url",
-        "registration_url",
-        "discovered_at",
-    ]
+    readonly_fields = ["last_synced_at", "audit", *ZOOM_FIELDS]
     inlines = [WebinarSessionInline, RecentRunInline]
     actions = ["sync_now_action"]
 

@@ -2,7 +2,16 @@
 HubSpot workflow-action executions."""
 
 from sync.models.actions import WorkflowActionExecution
+from sync.models.activities import (
+    ActivityFinding,
+    ActivityLink,
+    ActivitySyncRun,
+    ActivitySyncSettings,
+    ActivityTypeSetting,
+    ActivityUserMapping,
+)
 from sync.models.audit import ContactSyncState, SyncFinding, SyncRun
+from sync.models.crm import CrmRecord, CrmSyncRun, CrmSyncSettings
 from sync.models.jobs import JobRun, WorkerHeartbeat
 from sync.models.ledger import Attendance, Webinar, WebinarSession
 from sync.models.settings import (
@@ -15,9 +24,18 @@ from sync.models.settings import (
 from sync.models.webhooks import ZoomWebhookEvent
 
 __all__ = [
+    "ActivityFinding",
+    "ActivityLink",
+    "ActivitySyncRun",
+    "ActivitySyncSettings",
+    "ActivityTypeSetting",
+    "ActivityUserMapping",
     "Attendance",
     "ContactExclusion",
     "ContactSyncState",
+    "CrmRecord",
+    "CrmSyncRun",
+    "CrmSyncSettings",
     "JobRun",
     "RecordingExclusion",
     "RecordingsMode",
@@ -26,8 +44,8 @@ __all__ = [
     "Webinar",
     "WebinarSession",
     "WebinarSyncSettings",
-    "WorkflowActionExecution",
     "WorkerHeartbeat",
+    "WorkflowActionExecution",
     "ZoomUser",
     "ZoomWebhookEvent",
 ]

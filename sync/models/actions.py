@@ -25,6 +25,7 @@ class WorkflowActionExecution(TenantModel):
 
     class Reason(models.TextChoices):
         NONE = "", "—"
+        UNKNOWN_PORTAL = "unknown_portal", "HubSpot account not connected"
         INVALID_WEBINAR_ID = "invalid_webinar_id", "Invalid webinar ID"
         MISSING_EMAIL = "missing_email", "Contact has no email"
         INVALID_EMAIL = "invalid_email", "Contact email is invalid"

@@ -1,0 +1,103 @@
+"""Bookings, the state of their CRM work, and the HubSpot owners cache used by routing."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from accounts.models import TenantModel
+from meetings.models.meeting_types import MeetingType
+
+
+class WorkState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Booking(TenantModel):
+    """A booked meeting. External work (Zoom, HubSpot) runs in the background; each part has a
+    state and a reason, and every external id is stored here so that no retry creates twice."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    meeting_type = models.ForeignKey(MeetingType, on_delete=models.PROTECT, related_name="+")
+    host = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    start_at = models.DateTimeField()
+    end_at = models.DateTimeField()
+    invitee_email = models.EmailField()
+    invitee_name = models.CharField(max_length=200)
+    invitee_company = models.CharField(max_length=200, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.CONFIRMED)
+    routing_reason = models.CharField(max_length=500, blank=True)
+    reschedule_count = models.PositiveIntegerField(default=0)
+    cancel_reason = models.CharField(max_length=500, blank=True)
+
+    # --- CRM work ------------------------------------------------------------------------------
+    zoom_state = models.CharField(
+        max_length=8, choices=WorkState.choices, default=WorkState.SKIPPED
+    )
+    zoom_reason = models.CharField(max_length=500, blank=True)
+    zoom_user_id = models.CharField(max_length=64, blank=True, help_text="The host's Zoom user.")
+    zoom_meeting_id = models.CharField(max_length=32, blank=True)
+    zoom_join_url = models.URLField(max_length=1000, blank=True)
+    hubspot_state = models.CharField(
+        max_length=8, choices=WorkState.choices, default=WorkState.SKIPPED
+    )
+    hubspot_reason = models.CharField(max_length=500, blank=True)
+    hubspot_contact_id = models.CharField(max_length=32, blank=True)
+    hubspot_owner_id = models.CharField(max_length=32, blank=True)
+    hubspot_meeting_id = models.CharField(max_length=32, blank=True)
+    hubspot_create_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set before the create call: a retry looks it up first."
+    )
+    # Every change bumps the version; the worker releases its claim only if nothing changed.
+    crm_version = models.PositiveIntegerField(default=0)
+    crm_attempts = models.PositiveIntegerField(default=0)
+    crm_claimed_until = models.DateTimeField(null=True, blank=True)
+    crm_retry_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["host", "start_at"], name="booking_host_start"),
+            models.Index(fields=["organization", "-created_at"], name="booking_org_created"),
+        ]
+        ordering = ["-start_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_type} with {self.invitee_email} at {self.start_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def hubspot_outcome(self) -> str:
+        if self.status == self.Status.CANCELLED:
+            return "CANCELED"
+        return "RESCHEDULED" if self.reschedule_count else "SCHEDULED"
+
+
+class HubSpotOwner(TenantModel):
+    """HubSpot owners of the organisation's portal (id → email), refreshed from the owners list
+    (admin host check, background booking work). Routing maps a contact's owner id to a host by
+    this email without calling HubSpot during the request."""
+
+    owner_id = models.CharField(max_length=32)
+    email = models.EmailField()
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "owner_id"], name="one_owner_row")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.email}"

@@ -1,0 +1,1 @@
+"""Salesforce ↔ HubSpot tasks and activities (issue 7). See `execution` for a run's shape."""

@@ -1,0 +1,105 @@
+"""What one run carries around: the run, the clients, the settings, caches and its findings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connectors.models import Connection, ConnectionStatus
+from connectors.services import connection_client
+from sync.models import ActivityFinding, ActivitySyncRun, ActivitySyncSettings
+
+FINDING_MESSAGE_MAX = 2000
+
+
+class ConnectionUnavailable(Exception):
+    """HubSpot or Salesforce is not connected (or needs reconnecting): the run pauses."""
+
+
+@dataclass
+class RunContext:
+    run: ActivitySyncRun
+    settings: ActivitySyncSettings
+    salesforce: Any
+    hubspot: Any
+    integration_user_id: str
+    findings: list[ActivityFinding] = field(default_factory=list)
+    people: dict[str, Any] = field(default_factory=dict)  # email → PersonMatch | None
+
+    @property
+    def organization(self):
+        return self.run.organization
+
+    def finding(
+        self,
+        *,
+        direction: str,
+        outcome: str,
+        reason: str,
+        source_type: str = "",
+        source_id: str = "",
+        field_name: str = "",
+        message: str = "",
+    ) -> None:
+        """Record one item that was skipped, failed or synced with a fallback (saved by
+        `findings_flush`, at every checkpoint)."""
+        self.findings.append(
+            ActivityFinding(
+                organization_id=self.run.organization_id,
+                run=self.run,
+                direction=direction,
+                outcome=outcome,
+                reason=reason,
+                source_type=source_type,
+                source_id=str(source_id),
+                field_name=field_name[:80],
+                message=message[:FINDING_MESSAGE_MAX],
+            )
+        )
+        if outcome == ActivityFinding.Outcome.SKIPPED:
+            self.run.skipped += 1
+        elif outcome == ActivityFinding.Outcome.FAILED:
+            self.run.failed += 1
+
+    def findings_flush(self) -> None:
+        ActivityFinding.objects.bulk_create(self.findings)
+        self.findings = []
+        self.run.save()
+
+    def person(self, email: str):
+        """The Salesforce Contact (else unconverted Lead) with this email, cached per run."""
+        key = email.strip().lower()
+        if key not in self.people:
+            self.people[key] = self.salesforce.find_contact_or_lead_by_email(key) if key else None
+        return self.people[key]
+
+
+def run_context(run: ActivitySyncRun) -> str:
+    """The label on every API call of a run, so its audit counts its own calls."""
+    return f"activity-sync-run:{run.pk}"
+
+
+def context_build(run: ActivitySyncRun) -> RunContext:
+    """Clients for both vendors; raises ConnectionUnavailable when one is not usable."""
+    settings_row = ActivitySyncSettings.objects.get(organization_id=run.organization_id)
+    connections = {
+        c.provider: c
+        for c in Connection.objects.filter(
+            organization_id=run.organization_id, provider__in=["salesforce", "hubspot"]
+        )
+    }
+    for key in ("salesforce", "hubspot"):
+        connection = connections.get(key)
+        if connection is None or connection.status != ConnectionStatus.ACTIVE:
+            state = connection.get_status_display() if connection else "not connected"
+            raise ConnectionUnavailable(f"{key.capitalize()} is {state}")
+    label = run_context(run)
+    salesforce = connections["salesforce"]
+    return RunContext(
+        run=run,
+        settings=settings_row,
+        salesforce=connection_client(salesforce, context=label),
+        hubspot=connection_client(connections["hubspot"], context=label),
+        # The connecting Salesforce user is the integration user: last resort for Assigned To.
+        integration_user_id=salesforce.external_user_id,
+    )

@@ -1,0 +1,106 @@
+"""Asking for activity sync runs: every 15 minutes, "Sync now", after a quota pause, backfill.
+
+One open (queued or running) immediate run per organisation: a request while one is open joins
+it. Delayed runs (resume after the quota resets) are scheduled with django-q2 for their time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django_q.models import Schedule
+from django_q.tasks import async_task
+
+from accounts.models import Organization
+from sync.models import ActivitySyncRun, ActivitySyncSettings
+
+RUN_TASK = "sync.tasks.activity_sync_run"
+OPEN_STATUSES = (ActivitySyncRun.Status.QUEUED, ActivitySyncRun.Status.RUNNING)
+
+
+def activity_sync_request(
+    *,
+    organization: Organization,
+    trigger: str,
+    user=None,
+    not_before: dt.datetime | None = None,
+    backfill_from: dt.datetime | None = None,
+) -> ActivitySyncRun:
+    """Queue a run (or join the open immediate one). Backfills and delayed runs are their own."""
+    with transaction.atomic():
+        ActivitySyncSettings.objects.select_for_update().filter(organization=organization).first()
+        if not_before is None and backfill_from is None:
+            open_run = (
+                ActivitySyncRun.objects.filter(
+                    organization=organization, status__in=OPEN_STATUSES, backfill_from__isnull=True
+                )
+                .filter(Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
+                .first()
+            )
+            if open_run is not None:
+                return open_run
+        run = ActivitySyncRun.objects.create(
+            organization=organization,
+            trigger=trigger,
+            not_before=not_before,
+            backfill_from=backfill_from,
+            requested_by=user if user is not None and user.is_authenticated else None,
+        )
+        run_enqueue(run, not_before)
+    return run
+
+
+def run_enqueue(run: ActivitySyncRun, not_before: dt.datetime | None) -> None:
+    if not_before is None or not_before <= timezone.now():
+        async_task(RUN_TASK, run.pk, task_name=f"activity-sync-{run.pk}")
+        return
+    Schedule.objects.create(
+        name=f"activity-sync-{run.pk}-{run.attempts}",
+        func=RUN_TASK,
+        args=repr((run.pk,)),
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=not_before,
+    )
+
+
+def organizations_to_sync(now: dt.datetime | None = None) -> list[int]:
+    """Organisations with a direction on and not paused for Salesforce's quota."""
+    now = now or timezone.now()
+    rows = (
+        ActivitySyncSettings.objects.filter(
+            Q(salesforce_task_sync=True) | Q(type_settings__enabled=True)
+        )
+        .filter(Q(paused_until__isnull=True) | Q(paused_until__lte=now))
+        .values_list("organization_id", flat=True)
+        .distinct()
+    )
+    return sorted(rows)
+
+
+def activities_sync_periodic() -> str:
+    """The 15-minute job: one run per organisation with the sync on (sync.scheduling)."""
+    organization_ids = organizations_to_sync()
+    for organization in Organization.objects.filter(pk__in=organization_ids):
+        activity_sync_request(organization=organization, trigger=ActivitySyncRun.Trigger.SCHEDULE)
+    return f"{len(organization_ids)} organisations queued"
+
+
+def activity_backfill_request(
+    *, organization: Organization, since: dt.datetime, user=None
+) -> ActivitySyncRun:
+    """An explicit, audited backfill: records created since `since`, before the switch-on.
+
+    The run row (trigger, requester, date) is the audit; links make a repeated backfill harmless.
+    """
+    if since > timezone.now():
+        raise ValueError("a backfill starts in the past")
+    return activity_sync_request(
+        organization=organization,
+        trigger=ActivitySyncRun.Trigger.BACKFILL,
+        user=user,
+        backfill_from=since,
+    )

@@ -1,0 +1,216 @@
+"""HubSpot → Salesforce: new activities of the enabled types become Salesforce tasks.
+
+Per type, engagements modified since the type's cursor are read oldest first (search sorted by
+`hs_lastmodifieddate`, apis.md §2.8), in chunks of up to 200: one sObject Collections call per
+chunk (`allOrNone: false`, per-record errors), then the cursor moves. Only activities created
+after the type was enabled are synced; updates of already-synced activities are not carried over.
+Types that were enabled once and are now off are still read, so that every activity they skip
+is in the audit ("type disabled").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from itertools import islice
+from typing import Any
+
+from connectors.hubspot.client import modified_property
+from sync.activities.context import RunContext
+from sync.activities.links import SALESFORCE_ID_PROPERTY, hubspot_marker, links_by_hubspot
+from sync.activities.owners import assigned_to, owner_maps
+from sync.activities.people import contact_candidates, who_choose
+from sync.activities.types import KINDS, parse_hubspot_time, properties_to_read, task_fields
+from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
+from sync.models.activities import ActivityFindingReason as Reason
+
+CHUNK = 200  # one sObject Collections call (apis.md §4.5)
+TO_SALESFORCE = ActivityFinding.Direction.TO_SALESFORCE
+PICKLIST_CODES = {"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "BAD_VALUE_FOR_RESTRICTED_PICKLIST"}
+
+
+def hubspot_activities_to_salesforce(ctx: RunContext, *, backfill_from: dt.datetime | None = None):
+    for setting in ctx.settings.type_settings.order_by("activity_type"):
+        if backfill_from is not None and not setting.enabled:
+            continue
+        if not setting.enabled and setting.enabled_at is None:
+            continue  # never enabled: nothing to read, nothing to explain
+        if not KINDS[setting.activity_type].object_type:
+            if setting.enabled:
+                ctx.finding(
+                    direction=ActivityFinding.Direction.RUN,
+                    outcome=ActivityFinding.Outcome.SKIPPED,
+                    reason=Reason.TYPE_UNSUPPORTED,
+                    source_type=setting.activity_type,
+                    message=f"{setting.get_activity_type_display()}: reading these from HubSpot "
+                    "is not built yet; nothing was synced for this type",
+                )
+            continue
+        _type_stream(ctx, setting, backfill_from)
+        ctx.findings_flush()
+
+
+def _type_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_from) -> None:
+    kind = KINDS[setting.activity_type]
+    names = properties_to_read(setting.activity_type)
+    if kind.object_type == "tasks":
+        names.append(SALESFORCE_ID_PROPERTY)
+    if backfill_from is not None:
+        since, seen, bar = int(backfill_from.timestamp() * 1000), set(), backfill_from
+    else:
+        since, seen, bar = setting.cursor_ms, set(setting.cursor_ids), setting.enabled_at
+    records = ctx.hubspot.engagements_modified_since(kind.object_type, since, properties=names)
+    stamp_name = modified_property(kind.object_type)
+    while chunk := list(islice(records, CHUNK)):
+        fresh = [r for r in chunk if not (_stamp(r, stamp_name) == since and r["id"] in seen)]
+        _chunk_write(ctx, setting, fresh, bar)
+        if backfill_from is None:
+            newest = max(_stamp(r, stamp_name) for r in chunk)
+            at_newest = {r["id"] for r in chunk if _stamp(r, stamp_name) == newest}
+            seen = (seen | at_newest) if newest == since else at_newest
+            since = newest
+            setting.cursor_ms, setting.cursor_ids = newest, sorted(seen)
+            setting.save(update_fields=["cursor_ms", "cursor_ids"])
+        ctx.findings_flush()
+
+
+def _stamp(record: dict[str, Any], name: str) -> int:
+    moment = parse_hubspot_time(record["properties"].get(name) or record.get("updatedAt"))
+    return int(moment.timestamp() * 1000) if moment else 0
+
+
+def _skip(ctx, setting, record, reason, message) -> None:
+    ctx.finding(
+        direction=TO_SALESFORCE,
+        outcome=ActivityFinding.Outcome.SKIPPED,
+        reason=reason,
+        source_type=KINDS[setting.activity_type].object_type,
+        source_id=record["id"],
+        message=message,
+    )
+
+
+def _chunk_write(ctx: RunContext, setting, records: list[dict[str, Any]], bar) -> None:
+    object_type = KINDS[setting.activity_type].object_type
+    ctx.run.hubspot_read += len(records)
+    links = links_by_hubspot(ctx, object_type, [r["id"] for r in records])
+    todo = []
+    for record in records:
+        link = links.get(record["id"])
+        created = parse_hubspot_time(
+            record["properties"].get("hs_createdate") or record.get("createdAt")
+        )
+        if record["properties"].get(SALESFORCE_ID_PROPERTY) or (
+            link and link.origin == ActivityLink.Origin.SALESFORCE
+        ):
+            ctx.run.echoes_skipped += 1  # it came from Salesforce: never echo it back
+        elif link is not None:
+            continue  # synced before; updates are not carried over
+        elif not setting.enabled:
+            _skip(ctx, setting, record, Reason.TYPE_DISABLED, f"{setting} are not synced")
+        elif bar is None or created is None or created < bar:
+            _skip(ctx, setting, record, Reason.CREATED_BEFORE_ENABLING, f"created {created}")
+        else:
+            todo.append(record)
+    if todo:
+        _create(ctx, setting, todo)
+
+
+def _create(ctx: RunContext, setting, records: list[dict[str, Any]]) -> None:
+    object_type = KINDS[setting.activity_type].object_type
+    contacts_of = ctx.hubspot.batch_read_associations(
+        object_type, "contacts", [r["id"] for r in records]
+    )
+    contact_ids = sorted({c for ids in contacts_of.values() for c in ids})
+    candidates = {}
+    if contact_ids:
+        read = ctx.hubspot.batch_read_contacts(
+            ids=contact_ids, properties=["createdate", "email", "hubspot_owner_id"]
+        )
+        candidates = contact_candidates(read.results)
+    mapped, _ = owner_maps(ctx.organization)
+    links, tasks = [], []
+    for record in records:
+        props = record["properties"]
+        options = [candidates[c] for c in contacts_of.get(record["id"], []) if c in candidates]
+        chosen = who_choose(options, ctx.person)
+        if chosen is None:
+            emails = ", ".join(c.email or c.hubspot_id for c in options) or "no associated contact"
+            _skip(ctx, setting, record, Reason.NO_MATCHING_CONTACT, f"not in Salesforce: {emails}")
+            continue
+        contact, person = chosen
+        assignment = assigned_to(
+            activity_owner=props.get("hubspot_owner_id") or None,
+            record_owner=contact.owner_id or None,
+            mapped=mapped,
+            integration_user_id=ctx.integration_user_id,
+        )
+        if assignment.fell_back:
+            ctx.finding(
+                direction=TO_SALESFORCE,
+                outcome=ActivityFinding.Outcome.SYNCED,
+                reason=Reason.UNMAPPED_OWNER,
+                source_type=object_type,
+                source_id=record["id"],
+                message=f"Assigned To: {assignment.reason}",
+            )
+        fields = task_fields(
+            setting.activity_type,
+            props,
+            task_type=setting.salesforce_task_type,
+            marker=hubspot_marker(object_type, record["id"]),
+        )
+        tasks.append({**fields, "OwnerId": assignment.user_id, "WhoId": person.id})
+        links.append(
+            ActivityLink(
+                organization=ctx.organization,
+                origin=ActivityLink.Origin.HUBSPOT,
+                hubspot_object_type=object_type,
+                hubspot_id=record["id"],
+                activity_type=setting.activity_type,
+                assignment=f"{assignment.user_id}: {assignment.reason}"[:255],
+            )
+        )
+    if not tasks:
+        return
+    # Pending first: a worker killed after the call leaves rows the next run resolves.
+    links = ActivityLink.objects.bulk_create(links)
+    results = ctx.salesforce.create_records("Task", tasks)
+    links_complete(ctx, links, results)
+
+
+def links_complete(ctx: RunContext, links: list[ActivityLink], results) -> None:
+    """Write each create result onto its pending link (results are in request order)."""
+    for link, result in zip(links, results, strict=True):
+        if result.success:
+            link.salesforce_id, link.state = result.id, ActivityLink.State.LINKED
+            ctx.run.salesforce_created += 1
+        else:
+            link.state = ActivityLink.State.FAILED
+            link.error = "; ".join(
+                f"{e.get('statusCode')}: {e.get('message')}" for e in result.errors
+            )[:2000]
+            for error in result.errors or [{}]:
+                _refusal_finding(ctx, link, error)
+        link.save()
+
+
+def _refusal_finding(ctx: RunContext, link: ActivityLink, error: dict[str, Any]) -> None:
+    code = str(error.get("statusCode") or "")
+    fields = list(error.get("fields") or [])
+    if code in PICKLIST_CODES:
+        reason = Reason.PICKLIST_VALUE
+    elif code.startswith("INVALID_FIELD"):
+        reason = Reason.INVALID_FIELD
+    else:
+        reason = Reason.SALESFORCE_REFUSED
+    if not fields and "'" in (error.get("message") or ""):
+        fields = [error["message"].split("'")[1]]  # "No such column 'X' on sobject ..."
+    ctx.finding(
+        direction=TO_SALESFORCE,
+        outcome=ActivityFinding.Outcome.FAILED,
+        reason=reason,
+        source_type=link.hubspot_object_type,
+        source_id=link.hubspot_id,
+        field_name=", ".join(fields),
+        message=f"{code}: {error.get('message') or 'refused'}",
+    )

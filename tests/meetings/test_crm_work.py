@@ -1,0 +1,282 @@
+"""A booking's background work against the sandbox: Zoom meeting and HubSpot meeting object."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django_q.models import Schedule
+
+from connectors.demo import sandbox_connect
+from connectors.models import Connection, RateLimitBlock
+from connectors.sandbox.core import Fault
+from connectors.services import connection_disconnect
+from meetings.crm import MAX_ATTEMPTS, booking_crm_execute
+from meetings.models import Booking, MeetingType, WorkState
+from meetings.tasks import booking_crm_sync
+from tests.meetings.conftest import in_days
+from tests.meetings.factories import host_make
+
+pytestmark = pytest.mark.django_db
+
+
+def run(booking: Booking) -> Booking:
+    booking_crm_sync(booking.pk)
+    booking.refresh_from_db()
+    return booking
+
+
+@pytest.fixture
+def no_inline_waits(monkeypatch):
+    monkeypatch.setattr("connectors.http.HttpClient._retry_wait", lambda *args: 0.0)
+
+
+def test_a_booking_gets_a_zoom_meeting_for_its_host(world):
+    start = in_days(3, hour=9)
+    booking = run(world.book(start))
+    assert booking.zoom_state == WorkState.DONE, booking.zoom_reason
+    meeting = world.zoom.meetings[int(booking.zoom_meeting_id)]
+    assert meeting["host_email"] == "owner@meetbridge-sandbox.test"
+    assert booking.zoom_join_url == meeting["join_url"]
+    assert meeting["duration"] == 45
+    assert meeting["timezone"] == "Europe/Berlin"
+    assert meeting["start_time"] == start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert len(meeting["password"]) == 10
+    assert meeting["settings"]["waiting_room"] is True
+    assert meeting["topic"] == "Product demo: Jane Doe (Acme)"
+
+
+def test_a_booking_gets_a_hubspot_meeting_with_owner_contact_and_outcome(world):
+    booking = run(world.book())
+    assert booking.hubspot_state == WorkState.DONE, booking.hubspot_reason
+    [meeting] = world.hubspot_meetings()
+    assert booking.hubspot_meeting_id == meeting.id
+    props = meeting.properties
+    owner = next(o for o in world.hubspot.owners.values() if o["email"] == world.host.email)
+    assert props["hubspot_owner_id"] == owner["id"]
+    assert props["hs_meeting_outcome"] == "SCHEDULED"
+    assert props["hs_meeting_location"] == booking.zoom_join_url
+    assert props["hs_meeting_title"] == "Product demo: Jane Doe (Acme)"
+    assert "jane@example.com at" in props["hs_meeting_body"]
+    assert "What do you need?: A demo" in props["hs_meeting_body"]
+    contact = world.hubspot.record_find_by("contacts", "email", "jane@example.com")
+    assert contact is not None and booking.hubspot_contact_id == contact.id
+    linked = [
+        a["toObjectId"] for a in world.hubspot.associations_of("meetings", meeting.id, "contacts")
+    ]
+    assert str(contact.id) in {str(x) for x in linked}
+
+
+def test_an_existing_contact_is_reused(world):
+    existing = world.hubspot.record_create("contacts", {"email": "jane@example.com"})
+    booking = run(world.book())
+    assert booking.hubspot_contact_id == existing.id
+    contacts = [
+        r
+        for r in world.hubspot.objects["contacts"].values()
+        if r.value("email") == "jane@example.com"
+    ]
+    assert len(contacts) == 1
+
+
+def test_reschedule_updates_the_same_zoom_and_hubspot_meetings(world):
+    booking = run(world.book(in_days(3)))
+    new_start = in_days(4, hour=15)
+    response = world.api.post(
+        f"/api/v1/bookings/{booking.public_id}/reschedule/",
+        {"start": new_start.isoformat()},
+        format="json",
+    )
+    assert response.json()["crm"]["zoom"]["state"] == "pending"
+    booking = run(booking)
+    assert (booking.zoom_state, booking.hubspot_state) == (WorkState.DONE, WorkState.DONE)
+    assert len(world.zoom.meetings) == 1
+    zoom_meeting = world.zoom.meetings[int(booking.zoom_meeting_id)]
+    assert zoom_meeting["start_time"] == new_start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    [meeting] = world.hubspot_meetings()
+    assert meeting.properties["hs_meeting_outcome"] == "RESCHEDULED"
+    assert meeting.properties["hs_meeting_start_time"].startswith(
+        new_start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M")
+    )
+
+
+def test_cancel_deletes_the_zoom_meeting_and_keeps_the_hubspot_meeting_as_canceled(world):
+    booking = run(world.book())
+    zoom_id = booking.zoom_meeting_id
+    world.api.post(f"/api/v1/bookings/{booking.public_id}/cancel/", {}, format="json")
+    booking = run(booking)
+    assert world.zoom.meetings == {}
+    assert booking.zoom_meeting_id == zoom_id  # the id stays on record
+    assert booking.zoom_reason == "Zoom meeting deleted (booking cancelled)"
+    [meeting] = world.hubspot_meetings()
+    assert meeting.properties["hs_meeting_outcome"] == "CANCELED"
+    assert booking.hubspot_state == WorkState.DONE
+
+
+def test_running_the_work_again_creates_nothing_twice(world):
+    booking = run(world.book())
+    booking.zoom_state = booking.hubspot_state = WorkState.PENDING
+    booking.save()
+    booking = run(run(booking))
+    assert len(world.zoom.meetings) == 1
+    assert len(world.hubspot_meetings()) == 1
+    assert len(world.hubspot.objects["contacts"]) == 1
+
+
+def test_a_crash_after_hubspot_created_the_meeting_does_not_create_it_twice(world, monkeypatch):
+    booking = world.book()
+    from meetings import hubspot_meetings
+
+    real_save = hubspot_meetings.ids_save
+
+    def crash_when_saving_meeting_id(target, **fields):
+        if "hubspot_meeting_id" in fields:
+            raise KeyboardInterrupt("worker killed")
+        real_save(target, **fields)
+
+    monkeypatch.setattr(hubspot_meetings, "ids_save", crash_when_saving_meeting_id)
+    with pytest.raises(KeyboardInterrupt):
+        booking_crm_execute(booking.pk)
+    monkeypatch.setattr(hubspot_meetings, "ids_save", real_save)
+    assert len(world.hubspot_meetings()) == 1
+    Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)  # lease expired
+    booking = run(booking)
+    assert booking.hubspot_state == WorkState.DONE
+    assert [m.id for m in world.hubspot_meetings()] == [booking.hubspot_meeting_id]
+
+
+def test_a_zoom_meeting_deleted_at_zoom_is_recreated_on_reschedule(world):
+    booking = run(world.book())
+    world.zoom.meetings.clear()
+    world.api.post(
+        f"/api/v1/bookings/{booking.public_id}/reschedule/",
+        {"start": in_days(6).isoformat()},
+        format="json",
+    )
+    booking = run(booking)
+    assert len(world.zoom.meetings) == 1
+    assert "deleted at Zoom" in booking.zoom_reason
+    [meeting] = world.hubspot_meetings()
+    assert meeting.properties["hs_meeting_location"] == booking.zoom_join_url
+
+
+def test_the_zoom_daily_limit_waits_for_the_reset_and_says_so(world):
+    world.zoom.meeting_writes_per_day = 0
+    booking = run(world.book())
+    assert booking.zoom_state == WorkState.PENDING
+    assert "rate limit" in booking.zoom_reason and "retrying at" in booking.zoom_reason
+    assert booking.crm_retry_at is not None
+    assert Schedule.objects.filter(func="meetings.tasks.booking_crm_sync").count() == 1
+    # HubSpot does not wait for Zoom: the meeting is there, without a location for now.
+    assert booking.hubspot_state == WorkState.DONE
+    [meeting] = world.hubspot_meetings()
+    assert not meeting.properties.get("hs_meeting_location")
+    # Another host's meetings are not held up by this host's daily cap.
+    other = host_make(world.organization, email="second@meetbridge-sandbox.test")
+    world.zoom.user_add(
+        user_id="sbxSecond", email=other.email, first_name="S", last_name="H", user_type=2
+    )
+    world.meeting_type.hosts.add(other)
+    world.zoom.meeting_writes_per_day = 100
+    world.zoom.meeting_writes.clear()
+    second = run(world.book(host_email=other.email))
+    assert second.zoom_state == WorkState.DONE, second.zoom_reason
+    # After the reset (00:00 UTC) the scheduled retry creates the first meeting and updates
+    # HubSpot's location.
+    RateLimitBlock.objects.all().delete()
+    booking = run(booking)
+    assert booking.zoom_state == WorkState.DONE
+    assert booking.hubspot_state == WorkState.DONE
+    meeting = next(m for m in world.hubspot_meetings() if m.id == booking.hubspot_meeting_id)
+    assert meeting.properties["hs_meeting_location"] == booking.zoom_join_url
+    assert len(world.hubspot_meetings()) == 2
+
+
+def test_a_host_who_is_not_a_zoom_user_fails_with_the_reason(world):
+    stranger = host_make(world.organization, email="nobody@example.com")
+    world.meeting_type.hosts.set([stranger])
+    booking = run(world.book())
+    assert booking.zoom_state == WorkState.FAILED
+    assert booking.zoom_reason == (
+        "host nobody@example.com is not a user of the connected Zoom account"
+    )
+    assert booking.hubspot_state == WorkState.DONE  # without a location, and without an owner
+    assert "not a HubSpot owner" in booking.hubspot_reason
+
+
+def test_transient_errors_are_retried_later_then_given_up(world, no_inline_waits):
+    world.hubspot.fault_add(Fault(status=503, path="/crm/v3/objects/meetings", times=1000))
+    booking = run(world.book())
+    assert booking.zoom_state == WorkState.DONE
+    assert booking.hubspot_state == WorkState.PENDING
+    assert "temporary HubSpot error" in booking.hubspot_reason
+    assert booking.crm_attempts == 1
+    for _ in range(MAX_ATTEMPTS - 1):
+        booking = run(booking)
+    assert booking.hubspot_state == WorkState.FAILED
+    assert booking.hubspot_reason.startswith(f"gave up after {MAX_ATTEMPTS} attempts")
+    assert len(world.zoom.meetings) == 1
+
+
+def test_a_change_during_the_work_is_picked_up_by_the_same_worker(world, monkeypatch):
+    booking = world.book()
+    from meetings import crm
+
+    real = crm.zoom_meeting_sync
+    new_start = in_days(8)
+
+    def reschedule_meanwhile(target, client):
+        result = real(target, client)
+        if not Booking.objects.get(pk=target.pk).reschedule_count:
+            world.api.post(
+                f"/api/v1/bookings/{target.public_id}/reschedule/",
+                {"start": new_start.isoformat()},
+                format="json",
+            )
+        return result
+
+    monkeypatch.setattr(crm, "zoom_meeting_sync", reschedule_meanwhile)
+    booking = run(booking)
+    assert (booking.zoom_state, booking.hubspot_state) == (WorkState.DONE, WorkState.DONE)
+    [zoom_meeting] = world.zoom.meetings.values()
+    assert zoom_meeting["start_time"] == new_start.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    [meeting] = world.hubspot_meetings()
+    assert meeting.properties["hs_meeting_outcome"] == "RESCHEDULED"
+
+
+def test_a_claimed_booking_is_left_to_the_worker_that_holds_it(world):
+    booking = world.book()
+    Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=in_days(1))
+    assert "being worked on" in booking_crm_execute(booking.pk)
+    assert world.zoom.meetings == {}
+
+
+def test_turning_hubspot_off_and_on_keeps_the_meeting_types_toggle(world, manager_a):
+    connection = Connection.objects.get(organization=world.organization, provider="hubspot")
+    connection_disconnect(connection=connection, user=manager_a)
+    world.meeting_type.refresh_from_db()
+    assert world.meeting_type.sync_to_hubspot is True
+    booking = world.book()
+    assert booking.hubspot_state == WorkState.SKIPPED
+    assert booking.hubspot_reason == "HubSpot not connected"
+    sandbox_connect(organization=world.organization, user=manager_a, provider_key="hubspot")
+    world.meeting_type.refresh_from_db()
+    assert world.meeting_type.sync_to_hubspot is True
+    later = run(world.book(in_days(5)))
+    assert later.hubspot_state == WorkState.DONE
+
+
+def test_without_zoom_connected_the_booking_says_there_is_no_link(world):
+    Connection.objects.filter(organization=world.organization, provider="zoom").delete()
+    booking = world.book()
+    assert booking.zoom_state == WorkState.FAILED
+    assert booking.zoom_reason.startswith("Zoom is not connected")
+
+
+def test_a_type_without_video_or_hubspot_skips_both(world):
+    world.meeting_type.video_conference = MeetingType.VideoConference.NONE
+    world.meeting_type.sync_to_hubspot = False
+    world.meeting_type.save()
+    booking = world.book()
+    assert (booking.zoom_state, booking.hubspot_state) == (WorkState.SKIPPED, WorkState.SKIPPED)
+    assert booking.hubspot_reason == "sync to HubSpot is off for this meeting type"
