@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from connectors.errors import PermanentError
 from connectors.hubspot.client_crm import CrmClientMixin, EngagementInput
+from connectors.hubspot.client_events import EventsClientMixin
 from connectors.hubspot.client_marketing import Attendance, MarketingClientMixin, epoch_ms
 from connectors.ratelimit import RateLimit
 
@@ -59,7 +60,7 @@ class BatchResult:
         ]
 
 
-class HubSpotClient(CrmClientMixin, MarketingClientMixin):
+class HubSpotClient(CrmClientMixin, MarketingClientMixin, EventsClientMixin):
     def __init__(self, http: HttpClient) -> None:
         self.http = http
         self.search_result_cap = SEARCH_RESULT_CAP

@@ -26,15 +26,20 @@ class EngagementInput:
     properties: Mapping[str, Any]
     contact_ids: Sequence[str] = ()
     company_ids: Sequence[str] = ()
+    deal_ids: Sequence[str] = ()
 
 
-def engagement_associations(contact_ids: Iterable[str], company_ids: Iterable[str], kind: str):
+def engagement_associations(
+    contact_ids: Iterable[str], company_ids: Iterable[str], kind: str, deal_ids: Iterable[str] = ()
+):
     """The `associations` of a create request, with default HUBSPOT_DEFINED type ids
-    engagement -> contact / company (apis.md §2.7) [PARTIAL]."""
+    engagement -> contact / company / deal (apis.md §2.7) [PARTIAL]."""
     to_contact = {"meetings": 200, "tasks": 204, "notes": 202, "calls": 194, "emails": 198}
     to_company = {"meetings": 188, "tasks": 192, "notes": 190, "calls": 182, "emails": 186}
+    to_deal = {"meetings": 212, "tasks": 216, "notes": 214, "calls": 206, "emails": 210}
     links = [(i, to_contact[kind]) for i in contact_ids]
     links += [(i, to_company[kind]) for i in company_ids]
+    links += [(i, to_deal[kind]) for i in deal_ids]
     return [
         {
             "to": {"id": str(object_id)},
@@ -131,7 +136,7 @@ class CrmClientMixin:
         body = {
             "properties": dict(engagement.properties),
             "associations": engagement_associations(
-                engagement.contact_ids, engagement.company_ids, object_type
+                engagement.contact_ids, engagement.company_ids, object_type, engagement.deal_ids
             ),
         }
         return self._call(
@@ -182,10 +187,12 @@ class CrmClientMixin:
         *,
         contact_ids: Sequence[str] = (),
         company_ids: Sequence[str] = (),
+        deal_ids: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """A task (`hs_timestamp` = due date, required) linked to contacts (type 204)."""
+        """A task (`hs_timestamp` = due date, required) linked to contacts (type 204), companies
+        (192) and deals (216)."""
         return self.engagement_create(
-            "tasks", EngagementInput(properties, contact_ids, company_ids)
+            "tasks", EngagementInput(properties, contact_ids, company_ids, deal_ids)
         )
 
     def task_update(self, task_id: str, properties: Mapping[str, Any]) -> dict[str, Any]:
@@ -205,7 +212,9 @@ class CrmClientMixin:
         inputs = [
             {
                 "properties": dict(e.properties),
-                "associations": engagement_associations(e.contact_ids, e.company_ids, object_type),
+                "associations": engagement_associations(
+                    e.contact_ids, e.company_ids, object_type, e.deal_ids
+                ),
             }
             for e in engagements
         ]
@@ -223,6 +232,32 @@ class CrmClientMixin:
         if object_type not in ENGAGEMENT_TYPES:
             raise ValueError(f"not an engagement type: {object_type}")
         return self.modified_since(object_type, since, properties=properties)
+
+    def batch_read_engagements(
+        self, object_type: str, ids: Sequence[str], *, properties: Sequence[str] = ()
+    ) -> BatchResult:
+        """Engagements by id (100 per call); unknown or deleted ones are in `errors`."""
+        if object_type not in ENGAGEMENT_TYPES:
+            raise ValueError(f"not an engagement type: {object_type}")
+        return self._batched(
+            "POST",
+            "/crm/v3/objects/{object_type}/batch/read",
+            [{"id": str(i)} for i in ids],
+            path_params={"object_type": object_type},
+            extra={"properties": list(properties)},
+        )
+
+    # --- deals -----------------------------------------------------------------------------------
+    def batch_read_deals(
+        self, ids: Sequence[str], *, properties: Sequence[str] = ()
+    ) -> BatchResult:
+        """Deals by id, 100 per call (scope `crm.objects.deals.read`)."""
+        return self._batched(
+            "POST",
+            "/crm/v3/objects/deals/batch/read",
+            [{"id": str(i)} for i in ids],
+            extra={"properties": list(properties)},
+        )
 
     # --- associations (v4) ---------------------------------------------------------------------
     def associate_default(self, from_type: str, from_id: str, to_type: str, to_id: str) -> None:

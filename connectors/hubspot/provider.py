@@ -18,6 +18,7 @@ HUBSPOT_SCOPES = (
     "crm.objects.contacts.read",
     "crm.objects.contacts.write",
     "crm.objects.companies.read",
+    "crm.objects.deals.read",
     "crm.schemas.contacts.read",
     "crm.schemas.contacts.write",
     "crm.schemas.companies.read",
@@ -27,6 +28,11 @@ HUBSPOT_SCOPES = (
     "settings.users.read",
     "timeline",
     "automation",
+    # Activities → Salesforce tasks (issue 7, apis.md §2.8): sales emails, form submissions,
+    # marketing email events.
+    "sales-email-read",
+    "forms",
+    "content",
 )
 
 

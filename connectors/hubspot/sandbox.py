@@ -3,7 +3,8 @@
 Mounted under `/hubspot` (API host) with the app host at `/hubspot/app`. This module holds the
 portal, OAuth v3 (apis.md §2.1), account info, owners and users (§2.6), authentication with scope
 checks, and HubSpot's error bodies (§2.3). CRM objects, properties, associations and marketing
-live in the `sandbox_*` mixins; `sandbox_seed` fills a realistic portal.
+live in the `sandbox_*` mixins (forms and marketing email events in `sandbox_events`);
+`sandbox_seed` fills a realistic portal.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.conf import settings
 from connectors.hubspot.provider import HUBSPOT_SCOPES
 from connectors.hubspot.sandbox_associations import AssociationsMixin
 from connectors.hubspot.sandbox_crm import SEARCH_RESULT_CAP, CrmObjectsMixin
+from connectors.hubspot.sandbox_events import EventsMixin
 from connectors.hubspot.sandbox_marketing import MarketingMixin
 from connectors.hubspot.sandbox_schema import OBJECT_TYPES, PropertiesMixin, default_schema, iso_ms
 from connectors.sandbox.core import (
@@ -46,7 +48,7 @@ _HUBSPOT_CATEGORY = re.compile(r"^[A-Z][A-Z_]+$")
 
 
 class HubSpotSandbox(
-    PropertiesMixin, CrmObjectsMixin, AssociationsMixin, MarketingMixin, VendorFake
+    PropertiesMixin, CrmObjectsMixin, AssociationsMixin, MarketingMixin, EventsMixin, VendorFake
 ):
     key = "hubspot"
 
@@ -86,6 +88,7 @@ class HubSpotSandbox(
         self.timeline_templates = {}
         self.timeline_events = {}
         self.action_callbacks = {}
+        self.events_reset()
         self.user_add(
             email="admin@meetbridge.example",
             first="Ada",
@@ -155,6 +158,10 @@ class HubSpotSandbox(
             "marketing_events": len(self.marketing_events),
             "participations": len(self.participations),
             "timeline_events": len(self.timeline_events),
+            "forms": len(self.forms),
+            "form_submissions": sum(len(rows) for rows in self.form_submissions.values()),
+            "marketing_emails": len(self.email_campaigns),
+            "email_events": len(self.email_events),
             "pending_callbacks": sum(v is None for v in self.action_callbacks.values()),
             "active_tokens": len(self.oauth.by_access),
         }

@@ -37,6 +37,21 @@ DEFAULT_ASSOCIATION_TYPES: dict[tuple[str, str], int] = {
     ("companies", "notes"): 189,
     ("tasks", "companies"): 192,
     ("companies", "tasks"): 191,
+    # Deals (apis.md §2.7): deal→contact 3, deal→company 5, engagement→deal 206/210/212/214/216.
+    ("deals", "contacts"): 3,
+    ("contacts", "deals"): 4,
+    ("deals", "companies"): 5,
+    ("companies", "deals"): 6,
+    ("calls", "deals"): 206,
+    ("deals", "calls"): 205,
+    ("emails", "deals"): 210,
+    ("deals", "emails"): 209,
+    ("meetings", "deals"): 212,
+    ("deals", "meetings"): 211,
+    ("notes", "deals"): 214,
+    ("deals", "notes"): 213,
+    ("tasks", "deals"): 216,
+    ("deals", "tasks"): 215,
 }
 # contact → company "Primary" (1) and its inverse (2) are also HUBSPOT_DEFINED.
 PRIMARY_ASSOCIATION_TYPES = {("contacts", "companies"): 1, ("companies", "contacts"): 2}

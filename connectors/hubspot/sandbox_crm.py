@@ -1,4 +1,5 @@
-"""HubSpot sandbox: CRM objects (contacts, companies, engagements) under `/crm/v3/objects/{type}`.
+"""HubSpot sandbox: CRM objects (contacts, companies, deals, engagements) under
+`/crm/v3/objects/{type}`.
 
 Single create/get/patch/archive, list, batch read/create/upsert, and search (apis.md §2.4, §2.7,
 §2.8). Records live in plain dicts; every property write is validated against the portal's
@@ -49,10 +50,21 @@ DEFAULT_READ_PROPERTIES = {
         "lastname",
     ],
     "companies": ["createdate", "domain", "hs_lastmodifieddate", "hs_object_id", "name"],
+    "deals": [
+        "amount",
+        "closedate",
+        "createdate",
+        "dealname",
+        "dealstage",
+        "hs_lastmodifieddate",
+        "hs_object_id",
+        "pipeline",
+    ],
 }
 QUERY_PROPERTIES = {  # what the free-text `query` searches (search guide, default searchable)
     "contacts": ["firstname", "lastname", "email", "phone", "company", "hs_additional_emails"],
     "companies": ["name", "domain", "website", "phone"],
+    "deals": ["dealname"],
 }
 
 
@@ -173,7 +185,7 @@ class CrmObjectsMixin:
         return object_type
 
     def _scopes(self, object_type: str, write: bool) -> tuple[str, ...]:
-        kind = "companies" if object_type == "companies" else "contacts"
+        kind = object_type if object_type in ("companies", "deals") else "contacts"
         return (f"crm.objects.{kind}.{'write' if write else 'read'}",)
 
     def batch_inputs(self, body: Any) -> list:

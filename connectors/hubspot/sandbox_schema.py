@@ -15,7 +15,7 @@ from typing import Any
 
 from connectors.sandbox.core import SandboxError, SandboxRequest, json_response, route
 
-OBJECT_TYPES = ("contacts", "companies", "meetings", "tasks", "notes", "calls", "emails")
+OBJECT_TYPES = ("contacts", "companies", "deals", "meetings", "tasks", "notes", "calls", "emails")
 ENGAGEMENT_TYPES = ("meetings", "tasks", "notes", "calls", "emails")
 
 # Valid `type` → `fieldType` pairs (HubSpot docs "Properties API", property type table).
@@ -53,7 +53,7 @@ EMAIL = re.compile(r"^[^@\s;]+@[^@\s;]+\.[^@\s;]+$")
 
 # Which computed timestamps each object type carries (apis.md §2.4: contacts use
 # `lastmodifieddate`, companies and engagements `hs_lastmodifieddate`).
-CREATED_PROPERTY = {"contacts": "createdate", "companies": "createdate"}
+CREATED_PROPERTY = {"contacts": "createdate", "companies": "createdate", "deals": "createdate"}
 MODIFIED_PROPERTY = {"contacts": "lastmodifieddate"}
 
 
@@ -111,6 +111,14 @@ _DEFAULTS: dict[str, list[tuple]] = {
         ("country", "string", "text"),
         ("phone", "string", "phonenumber"),
         ("numberofemployees", "number", "number"),
+        _OWNER,
+    ],
+    "deals": [
+        ("dealname", "string", "text"),
+        ("amount", "number", "number"),
+        ("closedate", "datetime", "date"),
+        ("dealstage", "enumeration", "radio"),
+        ("pipeline", "enumeration", "select"),
         _OWNER,
     ],
     "meetings": [
@@ -183,6 +191,7 @@ _DEFAULTS: dict[str, list[tuple]] = {
 DEFAULT_GROUP = {
     "contacts": "contactinformation",
     "companies": "companyinformation",
+    "deals": "dealinformation",
     "meetings": "meeting",
     "tasks": "task",
     "notes": "note",
@@ -199,6 +208,8 @@ _OPEN_ENUMERATIONS = {
     "hs_call_status",
     "hs_email_status",
     "hs_task_reminders",
+    "dealstage",  # pipeline stages are per portal
+    "pipeline",
 }
 
 

@@ -3,9 +3,11 @@
 `portal_seed(fake, contacts=200, companies=40, owners=5, ...)` adds (it does not reset, so tokens
 issued before stay valid; on a fresh fake the same arguments always give the same data):
 owners and users whose emails match the Zoom sandbox hosts (alice@acme.example, ...), companies,
-contacts associated with them (some with secondary emails, some archived), and a few meetings,
-tasks and notes. Modification dates fall on whole minutes so that several records share one
-timestamp, as they do after a HubSpot import; that is what trips naive incremental syncs.
+contacts associated with them (some with secondary emails, some archived), a few meetings,
+tasks and notes, forms with submissions by contacts, and marketing emails with SENT/OPEN/CLICK
+events per recipient (a batch send stamps every SENT with the same millisecond). Modification
+dates fall on whole minutes so that several records share one timestamp, as they do after a
+HubSpot import; that is what trips naive incremental syncs.
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ def portal_seed(
     meetings: int = 15,
     tasks: int = 15,
     notes: int = 10,
+    forms: int = 2,
+    submissions: int = 12,
+    marketing_emails: int = 2,
+    recipients: int = 20,
     archived: int | None = None,
     secondary: int | None = None,
     seed: int = 1,
@@ -207,7 +213,12 @@ def portal_seed(
             },
         )
 
+    live_emails = [fake.objects["contacts"][c].properties["email"] for c in live]
+    events = _marketing_seed(
+        fake, rng, now, live_emails, forms, submissions, marketing_emails, recipients
+    )
     return {
+        **events,
         "owners": len(owner_ids),
         "companies": len(company_rows),
         "contacts": len(live),
@@ -216,4 +227,40 @@ def portal_seed(
         "meetings": meetings,
         "tasks": tasks,
         "notes": notes,
+    }
+
+
+FORM_NAMES = ["Contact us", "Demo request", "Newsletter signup", "Webinar registration"]
+EMAIL_NAMES = ["May newsletter", "Webinar invitation", "Product update", "Customer survey"]
+
+
+def _marketing_seed(fake, rng, now, emails, forms, submissions, marketing_emails, recipients):
+    """Forms with submissions and marketing emails with their recipient events."""
+    form_ids = [fake.form_add(FORM_NAMES[i % len(FORM_NAMES)]) for i in range(forms)]
+    for index in range(submissions if form_ids and emails else 0):
+        at = now - rng.randrange(1, 30 * 24 * 60) * MINUTE
+        fake.form_submission_add(
+            form_ids[index % len(form_ids)],
+            {"email": rng.choice(emails), "firstname": rng.choice(FIRST_NAMES)},
+            at_ms=at,
+        )
+    counts = {"SENT": 0, "OPEN": 0, "CLICK": 0}
+    for index in range(marketing_emails):
+        campaign = fake.marketing_email_add(EMAIL_NAMES[index % len(EMAIL_NAMES)])
+        sent_at = now - rng.randrange(1, 20) * DAY
+        for email in rng.sample(emails, min(recipients, len(emails))):
+            fake.email_event_add(campaign, "SENT", email, at_ms=sent_at)
+            counts["SENT"] += 1
+            if rng.random() < 0.5:
+                opened = sent_at + rng.randrange(1, 600) * MINUTE
+                fake.email_event_add(campaign, "OPEN", email, at_ms=opened)
+                counts["OPEN"] += 1
+                if rng.random() < 0.4:
+                    fake.email_event_add(campaign, "CLICK", email, at_ms=opened + MINUTE)
+                    counts["CLICK"] += 1
+    return {
+        "forms": len(form_ids),
+        "form_submissions": sum(len(rows) for rows in fake.form_submissions.values()),
+        "marketing_emails": marketing_emails,
+        "email_events": counts,
     }

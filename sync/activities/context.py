@@ -25,6 +25,7 @@ class RunContext:
     integration_user_id: str
     findings: list[ActivityFinding] = field(default_factory=list)
     people: dict[str, Any] = field(default_factory=dict)  # email → PersonMatch | None
+    noted: set[str] = field(default_factory=set)  # run-level findings already recorded
 
     @property
     def organization(self):
@@ -60,6 +61,18 @@ class RunContext:
             self.run.skipped += 1
         elif outcome == ActivityFinding.Outcome.FAILED:
             self.run.failed += 1
+
+    def finding_once(self, key: str, *, reason: str, message: str) -> None:
+        """A whole-run finding recorded at most once per run (e.g. a missing scope)."""
+        if key not in self.noted:
+            self.noted.add(key)
+            self.finding(
+                direction=ActivityFinding.Direction.RUN,
+                outcome=ActivityFinding.Outcome.FAILED,
+                reason=reason,
+                source_type=key[:32],
+                message=message,
+            )
 
     def findings_flush(self) -> None:
         ActivityFinding.objects.bulk_create(self.findings)

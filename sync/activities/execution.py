@@ -1,5 +1,6 @@
-"""Executing one activity sync run: recover dead runs' pending links, Salesforce → HubSpot,
-HubSpot → Salesforce, with every skipped or failed item in the run's findings.
+"""Executing one activity sync run: recover dead runs' pending links, retry failed links,
+Salesforce → HubSpot, HubSpot → Salesforce, with every skipped or failed item in the run's
+findings.
 
 At least once: a run is claimed before it starts, a claim older than the worker timeout is taken
 over, and cursors move only after each page is written, so a re-run resumes where the last
@@ -19,6 +20,7 @@ from connectors.errors import ConnectorError, RateLimitedError, ReauthRequiredEr
 from connectors.models import ApiCall
 from sync.activities.context import ConnectionUnavailable, RunContext, context_build, run_context
 from sync.activities.links import pending_links_recover
+from sync.activities.retries import failed_links_retry
 from sync.activities.runs import activity_sync_request, run_enqueue
 from sync.activities.to_hubspot import salesforce_tasks_to_hubspot
 from sync.activities.to_salesforce import hubspot_activities_to_salesforce
@@ -41,6 +43,7 @@ def activity_sync_execute(run_id: int) -> str:
     try:
         if not _another_run_is_live(run):  # its pending links are not orphans yet
             pending_links_recover(ctx)
+            failed_links_retry(ctx)
         salesforce_tasks_to_hubspot(ctx, backfill_from=run.backfill_from)
         hubspot_activities_to_salesforce(ctx, backfill_from=run.backfill_from)
     except RateLimitedError as error:
@@ -153,7 +156,8 @@ def _finish(ctx: RunContext, status: str) -> str:
     run.summary = (
         f"{Status(status).label}: Salesforce → HubSpot {run.salesforce_read} read, "
         f"{run.hubspot_created} created, {run.hubspot_updated} updated; HubSpot → Salesforce "
-        f"{run.hubspot_read} read, {run.salesforce_created} created; {run.echoes_skipped} echoes "
+        f"{run.hubspot_read} read, {run.salesforce_created} created, {run.salesforce_updated} "
+        f"updated; {run.retried} failed links retried; {run.echoes_skipped} echoes "
         f"skipped, {run.skipped} skipped, {run.failed} failed; {calls} API calls."
     )
     run.save()

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 SALESFORCE_ID_PROPERTY = "meetbridge_salesforce_task_id"
 PROPERTY_GROUP = "meetbridge"
-_MARKER = re.compile(r"\[Meetbridge: HubSpot (\w+) (\d+)\]")
+_MARKER = re.compile(r"\[Meetbridge: HubSpot (\w+) ([\w-]+)\]")
 RECOVERY_MARGIN = dt.timedelta(minutes=5)  # clock skew between us and Salesforce
 
 
@@ -75,6 +75,30 @@ def links_by_salesforce(ctx: RunContext, ids: list[str]) -> dict[str, ActivityLi
     return {row.salesforce_id: row for row in rows}
 
 
+def links_save_pending(links: list[ActivityLink]) -> None:
+    """Write PENDING rows before the target is created: new ones inserted, retried ones (failed
+    links tried again) updated in place, so a killed worker leaves them to `pending_links_recover`.
+    """
+    new = [link for link in links if link.pk is None]
+    old = [link for link in links if link.pk is not None]
+    if new:
+        created = ActivityLink.objects.bulk_create(new)
+        for link, row in zip(new, created, strict=True):
+            link.pk = row.pk
+    if old:
+        ActivityLink.objects.bulk_update(old, ["state", "error", "attempts", "assignment"])
+
+
+def _unresolved(row: ActivityLink) -> None:
+    """A pending row whose target was never created: a first attempt is dropped (its source is
+    read again, the cursor did not pass it); a retry goes back to FAILED to be retried again."""
+    if row.attempts > 1:
+        row.state = ActivityLink.State.FAILED
+        row.save(update_fields=["state", "updated_at"])
+    else:
+        row.delete()
+
+
 def pending_links_recover(ctx: RunContext) -> int:
     """Adopt or drop the PENDING links of dead runs; returns how many were adopted."""
     pending = ActivityLink.objects.filter(
@@ -110,7 +134,7 @@ def _recover_salesforce_targets(ctx: RunContext, rows: list[ActivityLink]) -> in
             row.save(update_fields=["salesforce_id", "state", "updated_at"])
             adopted += 1
         else:
-            row.delete()  # never created: the source is read again and created then
+            _unresolved(row)
     return adopted
 
 
@@ -122,7 +146,7 @@ def _recover_hubspot_target(ctx: RunContext, row: ActivityLink) -> int:
         iter(ctx.hubspot.search("tasks", filter_groups=[{"filters": filters}], limit=1)), None
     )
     if match is None:
-        row.delete()
+        _unresolved(row)
         return 0
     row.hubspot_id, row.state = str(match["id"]), ActivityLink.State.LINKED
     row.save(update_fields=["hubspot_id", "state", "updated_at"])

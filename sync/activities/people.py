@@ -9,7 +9,8 @@ full `createdate` timestamps (ms); the article's "same date" is read as the same
 
 Related To of a Salesforce task (kept simple): WhoId → the HubSpot contact with the
 Contact's/Lead's email; WhatId Account → the HubSpot company with exactly the Account's name;
-WhatId Opportunity → the company of the Opportunity's Account (deals are not matched yet).
+WhatId Opportunity → the company of the Opportunity's Account and the HubSpot deal with exactly
+the Opportunity's name (sync.activities.deals).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.salesforce.client import soql_quote
+from sync.activities.deals import hubspot_deal_by_name
 from sync.activities.types import parse_hubspot_time
 
 
@@ -62,8 +64,10 @@ def _in_list(ids: Iterable[str]) -> str:
     return ", ".join(soql_quote(i) for i in sorted(set(ids)))
 
 
-def related_hubspot_ids(ctx, tasks: list[dict[str, Any]]) -> dict[str, tuple[list[str], list[str]]]:
-    """Salesforce task id → (HubSpot contact ids, HubSpot company ids) it should be linked to."""
+def related_hubspot_ids(
+    ctx, tasks: list[dict[str, Any]]
+) -> dict[str, tuple[list[str], list[str], list[str]]]:
+    """Salesforce task id → (HubSpot contact, company, deal ids) it should be linked to."""
     sf = ctx.salesforce
     who = {t["WhoId"] for t in tasks if t.get("WhoId")}
     what = {t["WhatId"] for t in tasks if t.get("WhatId")}
@@ -75,9 +79,15 @@ def related_hubspot_ids(ctx, tasks: list[dict[str, Any]]) -> dict[str, tuple[lis
             emails.update({r["Id"]: (r.get("Email") or "").lower() for r in sf.query(soql)})
     opportunity_ids = [i for i in what if i.startswith("006")]
     account_of: dict[str, str] = {i: i for i in what if i.startswith("001")}
+    opportunity_names: dict[str, str] = {}
     if opportunity_ids:
-        soql = f"SELECT Id, AccountId FROM Opportunity WHERE Id IN ({_in_list(opportunity_ids)})"  # noqa: S608
-        account_of.update({r["Id"]: r["AccountId"] for r in sf.query(soql) if r.get("AccountId")})
+        soql = (
+            f"SELECT Id, Name, AccountId FROM Opportunity WHERE Id IN ({_in_list(opportunity_ids)})"  # noqa: S608
+        )
+        for row in sf.query(soql):
+            opportunity_names[row["Id"]] = row.get("Name") or ""
+            if row.get("AccountId"):
+                account_of[row["Id"]] = row["AccountId"]
     names: dict[str, str] = {}
     if account_of:
         soql = f"SELECT Id, Name FROM Account WHERE Id IN ({_in_list(account_of.values())})"  # noqa: S608
@@ -86,12 +96,20 @@ def related_hubspot_ids(ctx, tasks: list[dict[str, Any]]) -> dict[str, tuple[lis
     company_ids = {
         name: _hubspot_company_by_name(ctx, name) for name in set(names.values()) if name
     }
+    deal_ids = {
+        name: hubspot_deal_by_name(ctx, name) for name in set(opportunity_names.values()) if name
+    }
     related = {}
     for task in tasks:
         contact = contact_ids.get(emails.get(task.get("WhoId") or "", ""))
         account = account_of.get(task.get("WhatId") or "")
         company = company_ids.get(names.get(account or "", ""))
-        related[task["Id"]] = ([contact] if contact else [], [company] if company else [])
+        deal = deal_ids.get(opportunity_names.get(task.get("WhatId") or "", ""))
+        related[task["Id"]] = (
+            [contact] if contact else [],
+            [company] if company else [],
+            [deal] if deal else [],
+        )
     return related
 
 

@@ -14,16 +14,19 @@ from typing import Any
 
 from connectors.errors import PermanentError
 from connectors.hubspot.client import EngagementInput
+from connectors.salesforce.client import soql_quote
 from sync.activities.context import RunContext
 from sync.activities.links import (
     SALESFORCE_ID_PROPERTY,
     content_hash,
     hubspot_marker_property_ensure,
     links_by_salesforce,
+    links_save_pending,
     marker_in,
 )
 from sync.activities.owners import owner_maps
 from sync.activities.people import related_hubspot_ids
+from sync.activities.task_writes import MAX_LINK_ATTEMPTS
 from sync.activities.types import COMPLETED, PRIORITY_TO_HUBSPOT, STATUS_TO_HUBSPOT
 from sync.models import ActivityFinding, ActivityLink
 from sync.models.activities import ActivityFindingReason as Reason
@@ -165,30 +168,43 @@ def _page_write(ctx: RunContext, tasks: list[dict[str, Any]], bar: dt.datetime) 
         _update(ctx, task, link, owners[task["Id"]])
 
 
-def _create(ctx: RunContext, tasks: list[dict[str, Any]], owners: dict[str, str | None]) -> None:
+def _create(
+    ctx: RunContext,
+    tasks: list[dict[str, Any]],
+    owners: dict[str, str | None],
+    existing: dict[str, ActivityLink] | None = None,
+) -> None:
+    """Create HubSpot tasks for `tasks`; `existing` are failed links being retried (reused)."""
     related = related_hubspot_ids(ctx, tasks)
-    pending = ActivityLink.objects.bulk_create(
-        ActivityLink(
+    existing = existing or {}
+    pending = []
+    for task in tasks:
+        link = existing.get(task["Id"]) or ActivityLink(
             organization=ctx.organization,
             origin=ActivityLink.Origin.SALESFORCE,
             hubspot_object_type="tasks",
             salesforce_id=task["Id"],
-            assignment=f"HubSpot owner {owners[task['Id']] or '— (unmapped)'}",
+            attempts=0,
         )
-        for task in tasks
-    )
+        link.state, link.error, link.attempts = ActivityLink.State.PENDING, "", link.attempts + 1
+        link.assignment = f"HubSpot owner {owners[task['Id']] or '— (unmapped)'}"
+        pending.append(link)
+    links_save_pending(pending)
     inputs, hashes = [], {}
     for task in tasks:
         properties = hubspot_task_properties(task, owners[task["Id"]])
         hashes[task["Id"]] = content_hash(properties)
-        contacts, companies = related[task["Id"]]
+        contacts, companies, deals = related[task["Id"]]
         inputs.append(
-            EngagementInput({**properties, SALESFORCE_ID_PROPERTY: task["Id"]}, contacts, companies)
+            EngagementInput(
+                {**properties, SALESFORCE_ID_PROPERTY: task["Id"]}, contacts, companies, deals
+            )
         )
+    refused: dict[str, str] = {}
     try:
         created = ctx.hubspot.batch_create_tasks(inputs).results
     except PermanentError:
-        created = _create_one_by_one(ctx, inputs)
+        created, refused = _create_one_by_one(ctx, inputs)
     by_source = {r["properties"].get(SALESFORCE_ID_PROPERTY): str(r["id"]) for r in created}
     for link in pending:
         hubspot_id = by_source.get(link.salesforce_id)
@@ -198,18 +214,56 @@ def _create(ctx: RunContext, tasks: list[dict[str, Any]], owners: dict[str, str 
             ctx.run.hubspot_created += 1
         else:
             link.state = ActivityLink.State.FAILED
-            link.error = link.error or "HubSpot did not create the task"
+            link.error = refused.get(link.salesforce_id, "HubSpot did not create the task")
+            if link.attempts >= MAX_LINK_ATTEMPTS:
+                _gave_up(ctx, link)
         link.save()
 
 
-def _create_one_by_one(ctx: RunContext, inputs: list[EngagementInput]) -> list[dict[str, Any]]:
-    created = []
+def _gave_up(ctx: RunContext, link: ActivityLink) -> None:
+    ctx.finding(
+        direction=TO_HUBSPOT,
+        outcome=ActivityFinding.Outcome.FAILED,
+        reason=Reason.GAVE_UP,
+        source_type="Task",
+        source_id=link.salesforce_id,
+        message=f"{link.attempts} attempts; not retried any more: {link.error}",
+    )
+
+
+def salesforce_tasks_retry(ctx: RunContext, links: list[ActivityLink]) -> None:
+    """Try failed Salesforce → HubSpot links again with the task as it is now."""
+    soql = (
+        f"SELECT {TASK_FIELDS} FROM Task WHERE Id IN "  # noqa: S608 - Salesforce ids, quoted
+        f"({', '.join(soql_quote(link.salesforce_id) for link in links)})"
+    )
+    tasks = list(ctx.salesforce.query(soql))
+    found = {task["Id"] for task in tasks}
+    for link in links:
+        if link.salesforce_id not in found:
+            link.attempts, link.error = MAX_LINK_ATTEMPTS, "the task is gone from Salesforce"
+            link.save(update_fields=["attempts", "error", "updated_at"])
+            _gave_up(ctx, link)
+    _, to_hubspot = owner_maps(ctx.organization)
+    owners = {t["Id"]: to_hubspot.get((t.get("OwnerId") or "")[:15]) for t in tasks}
+    if tasks:
+        _create(ctx, tasks, owners, existing={link.salesforce_id: link for link in links})
+
+
+def _create_one_by_one(
+    ctx: RunContext, inputs: list[EngagementInput]
+) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """(created tasks, Salesforce id → HubSpot's refusal) when the batch was refused."""
+    created, refused = [], {}
     for item in inputs:
         source = item.properties[SALESFORCE_ID_PROPERTY]
         try:
             created.append(
                 ctx.hubspot.task_create(
-                    item.properties, contact_ids=item.contact_ids, company_ids=item.company_ids
+                    item.properties,
+                    contact_ids=item.contact_ids,
+                    company_ids=item.company_ids,
+                    deal_ids=item.deal_ids,
                 )
             )
         except PermanentError as error:
@@ -221,10 +275,8 @@ def _create_one_by_one(ctx: RunContext, inputs: list[EngagementInput]) -> list[d
                 source_id=source,
                 message=str(error),
             )
-            ActivityLink.objects.filter(organization=ctx.organization, salesforce_id=source).update(
-                error=str(error)[:2000]
-            )
-    return created
+            refused[source] = str(error)[:2000]
+    return created, refused
 
 
 def _update(ctx: RunContext, task: dict[str, Any], link: ActivityLink, owner: str | None) -> None:

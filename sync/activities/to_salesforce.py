@@ -1,11 +1,14 @@
-"""HubSpot → Salesforce: new activities of the enabled types become Salesforce tasks.
+"""HubSpot → Salesforce: new activities of the enabled types become Salesforce tasks, and changes
+of already-synced ones update them.
 
-Per type, engagements modified since the type's cursor are read oldest first (search sorted by
-`hs_lastmodifieddate`, apis.md §2.8), in chunks of up to 200: one sObject Collections call per
-chunk (`allOrNone: false`, per-record errors), then the cursor moves. Only activities created
-after the type was enabled are synced; updates of already-synced activities are not carried over.
-Types that were enabled once and are now off are still read, so that every activity they skip
-is in the audit ("type disabled").
+Per engagement type, engagements modified since the type's cursor are read oldest first (search
+sorted by `hs_lastmodifieddate`, apis.md §2.8), in chunks of up to 200: one sObject Collections
+call per chunk (`allOrNone: false`, per-record errors), then the cursor moves. Only activities
+created after the type was enabled are created; an activity synced before is updated when the
+content its task carries (`types.UPDATE_FIELDS`) hashes differently from the link's last seen
+hash, never when it came from Salesforce (no echo). Marketing email events and form submissions
+are read by `marketing`. Types that were enabled once and are now off are still read, so that
+every activity they skip is in the audit ("type disabled").
 """
 
 from __future__ import annotations
@@ -16,16 +19,36 @@ from typing import Any
 
 from connectors.hubspot.client import modified_property
 from sync.activities.context import RunContext
-from sync.activities.links import SALESFORCE_ID_PROPERTY, hubspot_marker, links_by_hubspot
+from sync.activities.deals import opportunities_for_deals
+from sync.activities.links import (
+    SALESFORCE_ID_PROPERTY,
+    content_hash,
+    hubspot_marker,
+    links_by_hubspot,
+    links_save_pending,
+)
+from sync.activities.marketing import marketing_stream
 from sync.activities.owners import assigned_to, owner_maps
 from sync.activities.people import contact_candidates, who_choose
-from sync.activities.types import KINDS, parse_hubspot_time, properties_to_read, task_fields
+from sync.activities.task_writes import (
+    hubspot_link_pending,
+    link_retry_skipped,
+    links_complete,
+    tasks_update,
+)
+from sync.activities.types import (
+    KINDS,
+    MARKETING_SOURCES,
+    parse_hubspot_time,
+    properties_to_read,
+    task_fields,
+    update_content,
+)
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
 
 CHUNK = 200  # one sObject Collections call (apis.md §4.5)
 TO_SALESFORCE = ActivityFinding.Direction.TO_SALESFORCE
-PICKLIST_CODES = {"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "BAD_VALUE_FOR_RESTRICTED_PICKLIST"}
 
 
 def hubspot_activities_to_salesforce(ctx: RunContext, *, backfill_from: dt.datetime | None = None):
@@ -34,18 +57,10 @@ def hubspot_activities_to_salesforce(ctx: RunContext, *, backfill_from: dt.datet
             continue
         if not setting.enabled and setting.enabled_at is None:
             continue  # never enabled: nothing to read, nothing to explain
-        if not KINDS[setting.activity_type].object_type:
-            if setting.enabled:
-                ctx.finding(
-                    direction=ActivityFinding.Direction.RUN,
-                    outcome=ActivityFinding.Outcome.SKIPPED,
-                    reason=Reason.TYPE_UNSUPPORTED,
-                    source_type=setting.activity_type,
-                    message=f"{setting.get_activity_type_display()}: reading these from HubSpot "
-                    "is not built yet; nothing was synced for this type",
-                )
-            continue
-        _type_stream(ctx, setting, backfill_from)
+        if setting.activity_type in MARKETING_SOURCES:
+            marketing_stream(ctx, setting, backfill_from)
+        else:
+            _type_stream(ctx, setting, backfill_from)
         ctx.findings_flush()
 
 
@@ -93,7 +108,7 @@ def _chunk_write(ctx: RunContext, setting, records: list[dict[str, Any]], bar) -
     object_type = KINDS[setting.activity_type].object_type
     ctx.run.hubspot_read += len(records)
     links = links_by_hubspot(ctx, object_type, [r["id"] for r in records])
-    todo = []
+    todo, changed = [], []
     for record in records:
         link = links.get(record["id"])
         created = parse_hubspot_time(
@@ -104,7 +119,8 @@ def _chunk_write(ctx: RunContext, setting, records: list[dict[str, Any]], bar) -
         ):
             ctx.run.echoes_skipped += 1  # it came from Salesforce: never echo it back
         elif link is not None:
-            continue  # synced before; updates are not carried over
+            if link.state == ActivityLink.State.LINKED and setting.enabled:
+                changed.append((record, link))  # synced before: an update if its content changed
         elif not setting.enabled:
             _skip(ctx, setting, record, Reason.TYPE_DISABLED, f"{setting} are not synced")
         elif bar is None or created is None or created < bar:
@@ -112,10 +128,39 @@ def _chunk_write(ctx: RunContext, setting, records: list[dict[str, Any]], bar) -
         else:
             todo.append(record)
     if todo:
-        _create(ctx, setting, todo)
+        engagements_create(ctx, setting, todo)
+    if changed:
+        _update(ctx, setting, changed)
 
 
-def _create(ctx: RunContext, setting, records: list[dict[str, Any]]) -> None:
+def _fields(setting, record: dict[str, Any]) -> dict[str, Any]:
+    object_type = KINDS[setting.activity_type].object_type
+    return task_fields(
+        setting.activity_type,
+        record["properties"],
+        task_type=setting.salesforce_task_type,
+        marker=hubspot_marker(object_type, record["id"]),
+    )
+
+
+def _update(ctx: RunContext, setting, pairs: list[tuple[dict[str, Any], ActivityLink]]) -> None:
+    updates = []
+    for record, link in pairs:
+        content = update_content(_fields(setting, record))
+        digest = content_hash(content)
+        if digest != link.last_seen_hash:
+            updates.append((link, content, digest))
+    tasks_update(ctx, updates)
+
+
+def engagements_create(
+    ctx: RunContext,
+    setting,
+    records: list[dict[str, Any]],
+    existing: dict[str, ActivityLink] | None = None,
+) -> None:
+    """Create tasks for engagements; `existing` are failed links being retried (by HubSpot id)."""
+    existing = existing or {}
     object_type = KINDS[setting.activity_type].object_type
     contacts_of = ctx.hubspot.batch_read_associations(
         object_type, "contacts", [r["id"] for r in records]
@@ -128,18 +173,27 @@ def _create(ctx: RunContext, setting, records: list[dict[str, Any]]) -> None:
         )
         candidates = contact_candidates(read.results)
     mapped, _ = owner_maps(ctx.organization)
-    links, tasks = [], []
+    chosen = {}
     for record in records:
-        props = record["properties"]
         options = [candidates[c] for c in contacts_of.get(record["id"], []) if c in candidates]
-        chosen = who_choose(options, ctx.person)
-        if chosen is None:
+        match = who_choose(options, ctx.person)
+        if match is None:
             emails = ", ".join(c.email or c.hubspot_id for c in options) or "no associated contact"
             _skip(ctx, setting, record, Reason.NO_MATCHING_CONTACT, f"not in Salesforce: {emails}")
+            if record["id"] in existing:
+                link_retry_skipped(ctx, existing[record["id"]])
             continue
-        contact, person = chosen
+        chosen[record["id"]] = match
+    what = opportunities_for_deals(
+        ctx, object_type, list(chosen), {key: person for key, (_, person) in chosen.items()}
+    )
+    links, tasks = [], []
+    for record in records:
+        if record["id"] not in chosen:
+            continue
+        contact, person = chosen[record["id"]]
         assignment = assigned_to(
-            activity_owner=props.get("hubspot_owner_id") or None,
+            activity_owner=record["properties"].get("hubspot_owner_id") or None,
             record_owner=contact.owner_id or None,
             mapped=mapped,
             integration_user_id=ctx.integration_user_id,
@@ -153,64 +207,25 @@ def _create(ctx: RunContext, setting, records: list[dict[str, Any]]) -> None:
                 source_id=record["id"],
                 message=f"Assigned To: {assignment.reason}",
             )
-        fields = task_fields(
-            setting.activity_type,
-            props,
-            task_type=setting.salesforce_task_type,
-            marker=hubspot_marker(object_type, record["id"]),
-        )
-        tasks.append({**fields, "OwnerId": assignment.user_id, "WhoId": person.id})
+        fields = _fields(setting, record)
+        task = {**fields, "OwnerId": assignment.user_id, "WhoId": person.id}
+        if record["id"] in what:
+            task["WhatId"] = what[record["id"]]
+        tasks.append(task)
         links.append(
-            ActivityLink(
-                organization=ctx.organization,
-                origin=ActivityLink.Origin.HUBSPOT,
-                hubspot_object_type=object_type,
+            hubspot_link_pending(
+                ctx,
+                existing.get(record["id"]),
+                object_type=object_type,
                 hubspot_id=record["id"],
                 activity_type=setting.activity_type,
-                assignment=f"{assignment.user_id}: {assignment.reason}"[:255],
+                assignment=f"{assignment.user_id}: {assignment.reason}",
+                content_hash=content_hash(update_content(fields)),
             )
         )
     if not tasks:
         return
     # Pending first: a worker killed after the call leaves rows the next run resolves.
-    links = ActivityLink.objects.bulk_create(links)
+    links_save_pending(links)
     results = ctx.salesforce.create_records("Task", tasks)
     links_complete(ctx, links, results)
-
-
-def links_complete(ctx: RunContext, links: list[ActivityLink], results) -> None:
-    """Write each create result onto its pending link (results are in request order)."""
-    for link, result in zip(links, results, strict=True):
-        if result.success:
-            link.salesforce_id, link.state = result.id, ActivityLink.State.LINKED
-            ctx.run.salesforce_created += 1
-        else:
-            link.state = ActivityLink.State.FAILED
-            link.error = "; ".join(
-                f"{e.get('statusCode')}: {e.get('message')}" for e in result.errors
-            )[:2000]
-            for error in result.errors or [{}]:
-                _refusal_finding(ctx, link, error)
-        link.save()
-
-
-def _refusal_finding(ctx: RunContext, link: ActivityLink, error: dict[str, Any]) -> None:
-    code = str(error.get("statusCode") or "")
-    fields = list(error.get("fields") or [])
-    if code in PICKLIST_CODES:
-        reason = Reason.PICKLIST_VALUE
-    elif code.startswith("INVALID_FIELD"):
-        reason = Reason.INVALID_FIELD
-    else:
-        reason = Reason.SALESFORCE_REFUSED
-    if not fields and "'" in (error.get("message") or ""):
-        fields = [error["message"].split("'")[1]]  # "No such column 'X' on sobject ..."
-    ctx.finding(
-        direction=TO_SALESFORCE,
-        outcome=ActivityFinding.Outcome.FAILED,
-        reason=reason,
-        source_type=link.hubspot_object_type,
-        source_id=link.hubspot_id,
-        field_name=", ".join(fields),
-        message=f"{code}: {error.get('message') or 'refused'}",
-    )

@@ -46,6 +46,25 @@ KINDS: dict[str, HubSpotKind] = {
 }
 ENGAGEMENT_TYPES = {kind.object_type: key for key, kind in KINDS.items() if kind.object_type}
 
+# Where marketing events are read from (apis.md §2.8): (link object type, email event type).
+EMAIL_EVENTS, FORM_SUBMISSIONS = "email_events", "form_submissions"
+MARKETING_SOURCES: dict[str, tuple[str, str]] = {
+    ActivityType.MARKETING_EMAIL_SENT: (EMAIL_EVENTS, "SENT"),
+    ActivityType.MARKETING_EMAIL_OPENED: (EMAIL_EVENTS, "OPEN"),
+    ActivityType.MARKETING_EMAIL_CLICKED: (EMAIL_EVENTS, "CLICK"),
+    ActivityType.FORM_SUBMISSION: (FORM_SUBMISSIONS, ""),
+}
+
+# Task fields an update carries over (HubSpot → Salesforce). TaskSubtype is create-only; Type
+# follows the settings at create time; OwnerId and WhoId are decisions taken once.
+UPDATE_FIELDS = ("Subject", "Description", "Status", "Priority", "ActivityDate")
+
+
+def update_content(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a task's fields whose change is carried over as an update."""
+    return {name: fields[name] for name in UPDATE_FIELDS if name in fields}
+
+
 # Subject prefixes of marketing events, as HubSpot writes them ("Opened: <email name>").
 MARKETING_PREFIX = {
     ActivityType.MARKETING_EMAIL_SENT: "Sent",

@@ -216,6 +216,7 @@ class ActivityLinkAdmin(ReadOnlyTenantAdmin):
     fields = [
         *list_display,
         "activity_type",
+        "attempts",
         "last_seen_hash",
         "error",
         "updated_at",
@@ -236,6 +237,8 @@ RUN_COUNTS = [
     "hubspot_updated",
     "hubspot_read",
     "salesforce_created",
+    "salesforce_updated",
+    "retried",
     "echoes_skipped",
     "skipped",
     "failed",

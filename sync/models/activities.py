@@ -143,8 +143,11 @@ class ActivityLink(TenantModel):
 
     origin = models.CharField(max_length=16, choices=Origin.choices)
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
-    hubspot_object_type = models.CharField(max_length=16, help_text="tasks, notes, calls, ...")
-    hubspot_id = models.CharField(max_length=32, blank=True)
+    hubspot_object_type = models.CharField(
+        max_length=16, help_text="tasks, notes, calls, ..., email_events, form_submissions"
+    )
+    # Engagement ids are numbers; email event ids and form conversion ids are UUIDs.
+    hubspot_id = models.CharField(max_length=64, blank=True)
     salesforce_id = models.CharField(max_length=18, blank=True)
     activity_type = models.CharField(max_length=32, choices=ActivityType.choices, blank=True)
     last_seen_hash = models.CharField(max_length=64, blank=True)
@@ -152,6 +155,16 @@ class ActivityLink(TenantModel):
         max_length=255, blank=True, help_text="Assigned To / owner decision and its reason."
     )
     error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(
+        default=1,
+        help_text="Create attempts; a failed link is retried by later runs up to a bound.",
+    )
+    source = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="What a retry needs to build the target again when the source cannot be read "
+        "back by id (marketing email events, form submissions).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -209,6 +222,8 @@ class ActivitySyncRun(TenantModel):
     hubspot_updated = models.PositiveIntegerField(default=0)
     hubspot_read = models.PositiveIntegerField(default=0)
     salesforce_created = models.PositiveIntegerField(default=0)
+    salesforce_updated = models.PositiveIntegerField(default=0)
+    retried = models.PositiveIntegerField(default=0, help_text="Failed links tried again.")
     echoes_skipped = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
@@ -228,13 +243,14 @@ class ActivityFindingReason(models.TextChoices):
     NO_MATCHING_CONTACT = "no_matching_contact", "No matching contact"
     TYPE_DISABLED = "type_disabled", "Activity type disabled"
     CREATED_BEFORE_ENABLING = "created_before_enabling", "Created before enabling"
-    TYPE_UNSUPPORTED = "type_unsupported", "Activity type not readable yet"
+    TYPE_UNSUPPORTED = "type_unsupported", "Activity type not readable yet"  # old runs only
     INVALID_FIELD = "invalid_field", "Invalid field"
     PICKLIST_VALUE = "picklist_value", "Picklist value refused"
     SALESFORCE_REFUSED = "salesforce_refused", "Salesforce refused the task"
     HUBSPOT_REFUSED = "hubspot_refused", "HubSpot refused the task"
     QUOTA_EXCEEDED = "quota_exceeded", "Salesforce API quota used up (paused)"
     CONNECTION = "connection", "Connection missing or needs reconnecting"
+    GAVE_UP = "gave_up", "Gave up after repeated failures"
 
 
 class ActivityFinding(TenantModel):
@@ -256,7 +272,7 @@ class ActivityFinding(TenantModel):
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     reason = models.CharField(max_length=32, choices=ActivityFindingReason.choices)
     source_type = models.CharField(max_length=32, blank=True, help_text="Task, notes, calls, ...")
-    source_id = models.CharField(max_length=32, blank=True)
+    source_id = models.CharField(max_length=64, blank=True)
     field_name = models.CharField(max_length=80, blank=True)
     message = models.TextField(blank=True)
 

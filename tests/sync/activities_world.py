@@ -109,6 +109,23 @@ class ActivityWorld:
             self.hubspot.associate(object_type, record.id, "contacts", contact_id)
         return record.id
 
+    def hs_email_event(self, campaign: int, event_type: str, email: str, at=None) -> str:
+        when = ms(at or self.after())
+        return self.hubspot.email_event_add(campaign, event_type, email, at_ms=when)["id"]
+
+    def hs_form_submission(self, form: str, email: str, at=None) -> str:
+        return self.hubspot.form_submission_add(
+            form, {"email": email}, at_ms=ms(at or self.after())
+        )
+
+    def hs_deal(self, name: str, *, created: dt.datetime | None = None) -> str:
+        when = ms(created or self.before())
+        return self.hubspot.record_create("deals", {"dealname": name}, at_ms=when).id
+
+    def sf_opportunity(self, name: str, **fields) -> str:
+        values = {"Name": name, "StageName": "Prospecting", "CloseDate": dt.date(2026, 9, 30)}
+        return self.sf_insert("Opportunity", {**values, **fields}, self.before())
+
     def hs_tasks(self) -> list:
         return [r for r in self.hubspot.objects["tasks"].values() if not r.archived]
 

@@ -1,0 +1,227 @@
+"""HubSpot → Salesforce for marketing events: marketing email sent/opened/clicked and form
+submissions (issue 7, help article 004, apis.md §2.8).
+
+They are not CRM objects: email events come from `GET /email/public/v1/events` (one event type per
+activity type, named after their email via the campaign), submissions from every form's
+`GET /form-integrations/v1/submissions/forms/{guid}`. Neither API's order can be paged through
+incrementally, so a run reads everything at or after the type's cursor, sorts it by (time, id) and
+writes chunks of 200, moving the cursor (time in ms plus the ids read at exactly that time) after
+each chunk: nothing at an equal timestamp is skipped or done twice. Each becomes a Completed task
+"Sent: <email name>", "Opened: …", "Clicked: …" or "Submitted: <form name>"; WhoId is the
+Contact (else Lead) with the recipient's/submitter's email; Assigned To follows the chain with no
+activity owner (the HubSpot contact's owner if mapped, else the integration user). Events never
+change, so there are no updates; the link table keeps re-reads from creating twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from connectors.errors import PermanentError
+from sync.activities.context import RunContext
+from sync.activities.links import content_hash, hubspot_marker, links_by_hubspot
+from sync.activities.owners import assigned_to, owner_maps
+from sync.activities.task_writes import hubspot_link_pending, link_retry_skipped, tasks_create
+from sync.activities.types import (
+    EMAIL_EVENTS,
+    MARKETING_SOURCES,
+    marketing_event_fields,
+    update_content,
+)
+from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
+from sync.models.activities import ActivityFindingReason as Reason
+
+CHUNK = 200  # one sObject Collections call (apis.md §4.5)
+TO_SALESFORCE = ActivityFinding.Direction.TO_SALESFORCE
+
+
+@dataclass(frozen=True)
+class MarketingItem:
+    """One email event or form submission, as much of it as a task needs."""
+
+    id: str  # the event id or the submission's conversionId
+    occurred_ms: int
+    email: str  # the recipient or the submitter ("" when the form had no email field)
+    name: str  # the email's or the form's name
+
+    def source(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_source(cls, data: dict[str, Any]) -> MarketingItem:
+        return cls(str(data["id"]), int(data["occurred_ms"]), data["email"], data["name"])
+
+
+def _ms(moment: dt.datetime) -> int:
+    return int(moment.timestamp() * 1000)
+
+
+def marketing_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_from) -> None:
+    """Read one marketing activity type since its cursor (or the backfill date) and write it."""
+    if backfill_from is not None:
+        since, seen, bar = _ms(backfill_from), set(), backfill_from
+    else:
+        since, seen, bar = setting.cursor_ms, set(setting.cursor_ids), setting.enabled_at
+    try:
+        items = list(_read(ctx, setting.activity_type, since))
+    except PermanentError as error:
+        if error.status != 403:
+            raise
+        ctx.finding(
+            direction=ActivityFinding.Direction.RUN,
+            outcome=ActivityFinding.Outcome.FAILED,
+            reason=Reason.CONNECTION,
+            source_type=setting.activity_type,
+            message=f"{setting}: HubSpot refused the read ({error}). Reconnect HubSpot and "
+            "approve the `forms` and `content` permissions.",
+        )
+        return
+    items = sorted(
+        (i for i in items if not (i.occurred_ms == since and i.id in seen)),
+        key=lambda i: (i.occurred_ms, i.id),
+    )
+    for start in range(0, len(items), CHUNK):
+        chunk = items[start : start + CHUNK]
+        _chunk_write(ctx, setting, chunk, bar)
+        if backfill_from is None:
+            newest = chunk[-1].occurred_ms
+            at_newest = {i.id for i in chunk if i.occurred_ms == newest}
+            seen = (seen | at_newest) if newest == since else at_newest
+            since = newest
+            setting.cursor_ms, setting.cursor_ids = newest, sorted(seen)
+            setting.save(update_fields=["cursor_ms", "cursor_ids"])
+        ctx.findings_flush()
+
+
+def _read(ctx: RunContext, activity_type: str, since: int) -> Iterator[MarketingItem]:
+    source, event_type = MARKETING_SOURCES[activity_type]
+    if source == EMAIL_EVENTS:
+        names: dict[Any, str] = {}
+        for event in ctx.hubspot.email_events(event_type, start_ms=since):
+            campaign = event.get("emailCampaignId")
+            if campaign not in names:
+                found = ctx.hubspot.email_campaign_get(campaign) if campaign else None
+                names[campaign] = (found or {}).get("name") or f"marketing email {campaign}"
+            yield MarketingItem(
+                str(event["id"]),
+                int(event["created"]),
+                (event.get("recipient") or "").strip().lower(),
+                names[campaign],
+            )
+        return
+    for form in ctx.hubspot.forms():
+        for submission in ctx.hubspot.form_submissions_since(form["id"], since):
+            values = submission.get("values") or []
+            email = next(
+                (v.get("value") or "" for v in values if (v.get("name") or "").lower() == "email"),
+                "",
+            )
+            yield MarketingItem(
+                str(submission["conversionId"]),
+                int(submission["submittedAt"]),
+                email.strip().lower(),
+                form.get("name") or f"form {form['id']}",
+            )
+
+
+def _skip(ctx, setting, item: MarketingItem, reason: str, message: str) -> None:
+    ctx.finding(
+        direction=TO_SALESFORCE,
+        outcome=ActivityFinding.Outcome.SKIPPED,
+        reason=reason,
+        source_type=MARKETING_SOURCES[setting.activity_type][0],
+        source_id=item.id,
+        message=message,
+    )
+
+
+def _chunk_write(ctx: RunContext, setting, items: list[MarketingItem], bar) -> None:
+    object_type = MARKETING_SOURCES[setting.activity_type][0]
+    ctx.run.hubspot_read += len(items)
+    links = links_by_hubspot(ctx, object_type, [i.id for i in items])
+    todo = []
+    for item in items:
+        if item.id in links:
+            continue  # synced before (events do not change), or failed and left to retries
+        if not setting.enabled:
+            _skip(ctx, setting, item, Reason.TYPE_DISABLED, f"{setting} are not synced")
+        elif bar is None or item.occurred_ms < _ms(bar):
+            _skip(ctx, setting, item, Reason.CREATED_BEFORE_ENABLING, f"at {item.occurred_ms}")
+        else:
+            todo.append(item)
+    marketing_create(ctx, setting, todo)
+
+
+def marketing_create(
+    ctx: RunContext,
+    setting,
+    items: list[MarketingItem],
+    existing: dict[str, ActivityLink] | None = None,
+) -> None:
+    """Create the tasks of marketing items; `existing` are failed links being retried."""
+    if not items:
+        return
+    existing = existing or {}
+    object_type = MARKETING_SOURCES[setting.activity_type][0]
+    emails = sorted({i.email for i in items if i.email})
+    owners: dict[str, str] = {}
+    if emails:
+        read = ctx.hubspot.batch_read_contacts(
+            emails=emails, properties=["email", "hubspot_owner_id"]
+        )
+        owners = {
+            (row["properties"].get("email") or "").lower(): row["properties"].get(
+                "hubspot_owner_id"
+            )
+            or ""
+            for row in read.results
+        }
+    mapped, _ = owner_maps(ctx.organization)
+    links, tasks = [], []
+    for item in items:
+        person = ctx.person(item.email) if item.email else None
+        if person is None:
+            why = f"{item.email} is not in Salesforce" if item.email else "no email address"
+            _skip(ctx, setting, item, Reason.NO_MATCHING_CONTACT, why)
+            if item.id in existing:
+                link_retry_skipped(ctx, existing[item.id])
+            continue
+        assignment = assigned_to(
+            activity_owner=None,
+            record_owner=owners.get(item.email) or None,
+            mapped=mapped,
+            integration_user_id=ctx.integration_user_id,
+        )
+        if assignment.fell_back:
+            ctx.finding(
+                direction=TO_SALESFORCE,
+                outcome=ActivityFinding.Outcome.SYNCED,
+                reason=Reason.UNMAPPED_OWNER,
+                source_type=object_type,
+                source_id=item.id,
+                message=f"Assigned To: {assignment.reason}",
+            )
+        fields = marketing_event_fields(
+            setting.activity_type,
+            name=item.name,
+            occurred_at=dt.datetime.fromtimestamp(item.occurred_ms / 1000, tz=dt.UTC),
+            task_type=setting.salesforce_task_type,
+            marker=hubspot_marker(object_type, item.id),
+        )
+        tasks.append({**fields, "OwnerId": assignment.user_id, "WhoId": person.id})
+        links.append(
+            hubspot_link_pending(
+                ctx,
+                existing.get(item.id),
+                object_type=object_type,
+                hubspot_id=item.id,
+                activity_type=setting.activity_type,
+                assignment=f"{assignment.user_id}: {assignment.reason}",
+                content_hash=content_hash(update_content(fields)),
+                source=item.source(),
+            )
+        )
+    tasks_create(ctx, links, tasks)
