@@ -75,6 +75,12 @@ class MeetingTypeAdmin(TenantAdmin):
     filter_horizontal = ["hosts"]
     readonly_fields = ["host_warnings"]
     inlines = [RoutingRuleInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A type with bookings cannot move to another organisation.
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "organization"] if obj is not None else fields
+
     fieldsets = [
         (None, {"fields": ["organization", "name", "slug", "active", "duration_minutes"]}),
         ("Hosts", {"fields": ["hosts", "host_warnings"]}),

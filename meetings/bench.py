@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 
 from meetings.api import OrganizationApiView
-from meetings.models import Booking
+from meetings.models import Booking, MeetingType
 
 
 class BareBookingSerializer(serializers.ModelSerializer):
@@ -26,6 +26,16 @@ class BareBookingSerializer(serializers.ModelSerializer):
             "answers",
             "status",
         ]
+
+    def get_fields(self):
+        # Only this organisation's meeting types and hosts, as in the real endpoint.
+        fields = super().get_fields()
+        organization = self.context["request"].auth.organization
+        fields["meeting_type"].queryset = MeetingType.objects.filter(organization=organization)
+        fields["host"].queryset = fields["host"].queryset.filter(
+            memberships__organization=organization
+        )
+        return fields
 
 
 @extend_schema(exclude=True)

@@ -109,7 +109,7 @@ def booking_reschedule(*, booking: Booking, start: dt.datetime) -> Booking:
     end = start + (booking.end_at - booking.start_at)
     with transaction.atomic():
         _lock_hosts(booking.organization, [booking.host_id])
-        if _busy_hosts([booking.host_id], start, end, exclude=booking.pk):
+        if _busy_hosts(booking.organization, [booking.host_id], start, end, exclude=booking.pk):
             raise BookingConflict("The host already has a booking at that time.")
         booking = Booking.objects.select_for_update().get(pk=booking.pk)
         if booking.status == Booking.Status.CANCELLED:
@@ -213,7 +213,7 @@ def _try_host(organization, host_id: int, start, end, *, skip_locked: bool = Fal
             locked = _lock_hosts(organization, [host_id], skip_locked=skip_locked)
             if not locked and connection_supports_skip_locked():
                 return "locked"
-            if _busy_hosts([host_id], start, end):
+            if _busy_hosts(organization, [host_id], start, end):
                 raise _HostBusy
     except _HostBusy:
         return "busy"
@@ -240,8 +240,11 @@ def _lock_hosts(organization, host_ids: list[int], *, skip_locked: bool = False)
     )
 
 
-def _busy_hosts(host_ids, start, end, *, exclude: int | None = None) -> set[int]:
+def _busy_hosts(organization, host_ids, start, end, *, exclude: int | None = None) -> set[int]:
+    # Scoped to the organisation like the host lock: another organisation's bookings are
+    # neither visible through a 409 nor serialised with this one's.
     overlapping = Booking.objects.filter(
+        organization=organization,
         host_id__in=host_ids,
         status=Booking.Status.CONFIRMED,
         start_at__lt=end,

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -34,6 +33,7 @@ from meetings.hubspot_meetings import hubspot_meeting_sync
 from meetings.models import Booking, WorkState
 from meetings.steps import StepResult
 from meetings.zoom_meetings import zoom_meeting_sync
+from sync.scheduling import task_lease
 
 MAX_ATTEMPTS = 6
 MAX_ROUNDS = 5  # rounds within one delivery when the booking keeps changing under us
@@ -41,7 +41,7 @@ MAX_ROUNDS = 5  # rounds within one delivery when the booking keeps changing und
 
 def booking_crm_execute(booking_id: int) -> str:
     """Do the pending CRM work of one booking. Returns a one-line summary."""
-    lease = dt.timedelta(seconds=settings.Q_CLUSTER["retry"])
+    lease = task_lease()
     for _ in range(MAX_ROUNDS):
         booking = _claim(booking_id, lease)
         if booking is None:
@@ -53,7 +53,16 @@ def booking_crm_execute(booking_id: int) -> str:
         outcome.run()
         if outcome.commit():
             return f"booking {booking_id}: zoom {outcome.zoom[0]}, hubspot {outcome.hubspot[0]}"
-    return f"booking {booking_id}: still changing, left for the next delivery"
+    # The booking kept changing under us: hand it to a fresh delivery a little later.
+    Schedule.objects.create(
+        name=f"booking-crm-{booking_id}-rounds",
+        func=CRM_TASK,
+        args=repr((booking_id,)),
+        schedule_type=Schedule.ONCE,
+        repeats=1,
+        next_run=timezone.now() + dt.timedelta(seconds=30),
+    )
+    return f"booking {booking_id}: still changing, queued again"
 
 
 def _claim(booking_id: int, lease: dt.timedelta) -> Booking | None:
@@ -159,3 +168,26 @@ def _give_up(part: tuple[str, str], attempts: int) -> tuple[str, str]:
     if part[0] != WorkState.PENDING:
         return part
     return WorkState.FAILED, f"gave up after {attempts} attempts: {part[1]}"[:500]
+
+
+def bookings_stuck_requeue() -> str:
+    """Periodic job: queue again the CRM work that no delivery will pick up.
+
+    A worker killed mid-round leaves its claim behind; deliveries queued meanwhile bailed out
+    on that claim. Once the claim has expired (and no retry is scheduled for later), the work is
+    queued again; the claim makes a duplicate delivery harmless.
+    """
+    from meetings.bookings import booking_crm_enqueue
+
+    now = timezone.now()
+    stuck = (
+        Booking.objects.filter(Q(zoom_state=WorkState.PENDING) | Q(hubspot_state=WorkState.PENDING))
+        .filter(Q(crm_claimed_until__isnull=True) | Q(crm_claimed_until__lt=now))
+        .filter(Q(crm_retry_at__isnull=True) | Q(crm_retry_at__lt=now - dt.timedelta(minutes=5)))
+        .filter(updated_at__lt=now - dt.timedelta(minutes=5))
+        .values_list("pk", flat=True)[:500]
+    )
+    ids = list(stuck)
+    for booking_id in ids:
+        booking_crm_enqueue(booking_id, name_suffix="-sweep")
+    return f"{len(ids)} bookings queued again"

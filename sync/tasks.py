@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.conf import settings
 from django.utils.dateparse import parse_datetime
 
-from sync.scheduling import periodic_job_run
+from sync.scheduling import periodic_job_run, task_lease
 
 
 def run_periodic_job(name: str, *, scheduled_for: str) -> str:
-    # The lease outlives the worker timeout, so only a dead attempt is ever taken over.
-    lease = dt.timedelta(seconds=settings.Q_CLUSTER["retry"])
-    return periodic_job_run(name, scheduled_for=parse_datetime(scheduled_for), lease=lease)
+    return periodic_job_run(name, scheduled_for=parse_datetime(scheduled_for), lease=task_lease())
 
 
 def webinar_sync(run_id: int) -> str:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from accounts.models import TenantModel
+from accounts.models import Membership, TenantModel
 
 #: What the title and body templates may use; rendering leaves unknown braces alone.
 TEMPLATE_PLACEHOLDERS = (
@@ -164,5 +164,13 @@ class RoutingRule(models.Model):
             errors["value"] = "Give a value to compare with."
         if self.host_id is None and self.field != "contact.hubspot_owner":
             errors["host"] = "Choose the host this rule books."
+        if (
+            self.host_id is not None
+            and self.meeting_type_id is not None
+            and not Membership.objects.filter(
+                user_id=self.host_id, organization_id=self.meeting_type.organization_id
+            ).exists()
+        ):
+            errors["host"] = "The host must be a member of the meeting type's organisation."
         if errors:
             raise ValidationError(errors)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -26,6 +25,7 @@ from sync.activities.to_hubspot import salesforce_tasks_to_hubspot
 from sync.activities.to_salesforce import hubspot_activities_to_salesforce
 from sync.models import ActivityFinding, ActivitySyncRun, ActivitySyncSettings
 from sync.models.activities import ActivityFindingReason as Reason
+from sync.scheduling import task_lease
 
 MAX_ATTEMPTS = 5
 Status = ActivitySyncRun.Status
@@ -35,7 +35,7 @@ def activity_sync_execute(run_id: int) -> str:
     """Do run `run_id` unless another delivery already did or is doing it. Returns a summary."""
     run = _claim(run_id)
     if run is None:
-        return f"activity run {run_id}: already done or in progress"
+        return _check_later(run_id)
     try:
         ctx = context_build(run)
     except ConnectionUnavailable as error:
@@ -63,15 +63,25 @@ def activity_sync_execute(run_id: int) -> str:
             reason = Reason.SALESFORCE_REFUSED
         _run_finding(ctx, reason, ActivityFinding.Outcome.FAILED, str(error))
         return _finish(ctx, Status.FAILED)
+    except Exception as error:
+        # A bug or a database error: the run must not stay "running" (it would absorb every
+        # later request); the task fails too, so it also shows among failed tasks.
+        _run_finding(
+            ctx, Reason.CONNECTION, ActivityFinding.Outcome.FAILED, f"internal error: {error!r}"
+        )
+        _finish(ctx, Status.FAILED)
+        raise
     return _finish(ctx, Status.PARTIAL if _has_problems(run) else Status.SUCCEEDED)
 
 
 def _claim(run_id: int) -> ActivitySyncRun | None:
-    lease = dt.timedelta(seconds=settings.Q_CLUSTER["retry"])
+    lease = task_lease()
     now = timezone.now()
     claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=now - lease)
     run = ActivitySyncRun.objects.filter(pk=run_id).first()
-    if run is None:
+    if run is None or _another_run_is_live(run):
+        # One run per organisation at a time: two would read the same records and race for
+        # the same links and cursors.
         return None
     claimed = (
         ActivitySyncRun.objects.filter(claimable, pk=run_id, attempts=run.attempts)
@@ -84,8 +94,29 @@ def _claim(run_id: int) -> ActivitySyncRun | None:
     return run
 
 
+def _check_later(run_id: int) -> str:
+    """Not claimable now: another run of the organisation (or another delivery of this one) is
+    live. Look again when its claim would expire, so a dead worker never strands this run."""
+    run = ActivitySyncRun.objects.filter(pk=run_id).first()
+    if run is None or run.status not in (Status.QUEUED, Status.RUNNING):
+        return f"activity run {run_id}: already done"
+    live = (
+        ActivitySyncRun.objects.filter(
+            organization_id=run.organization_id, status=Status.RUNNING, started_at__isnull=False
+        )
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    if run.status == Status.QUEUED and run.not_before and run.not_before > timezone.now():
+        return f"activity run {run_id}: not due yet"  # its own schedule delivers it
+    later = (live or timezone.now()) + task_lease() + dt.timedelta(seconds=1)
+    run_enqueue(run, later)
+    return f"activity run {run_id}: another run is live; checking again at {later:%H:%M:%S}"
+
+
 def _another_run_is_live(run: ActivitySyncRun) -> bool:
-    lease = dt.timedelta(seconds=settings.Q_CLUSTER["retry"])
+    lease = task_lease()
     return (
         ActivitySyncRun.objects.filter(
             organization_id=run.organization_id,

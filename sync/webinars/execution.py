@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -18,6 +17,7 @@ from connectors.models import ApiCall, Connection, ConnectionStatus
 from connectors.services import connection_client
 from sync.models import Attendance, SyncRun, Webinar, WebinarSyncSettings
 from sync.models.audit import FindingCategory
+from sync.scheduling import task_lease
 from sync.webinars.findings import Findings
 from sync.webinars.hubspot_writing import (
     contacts_sync,
@@ -42,7 +42,7 @@ def webinar_sync_execute(run_id: int) -> str:
     """Do run `run_id` unless another delivery already did or is doing it. Returns a summary."""
     run = _claim(run_id)
     if run is None:
-        return f"run {run_id}: already done or in progress"
+        return _check_later(run_id)
     findings = Findings()
     try:
         status = _execute(run, findings)
@@ -54,12 +54,18 @@ def webinar_sync_execute(run_id: int) -> str:
     except ConnectorError as error:
         findings.add(FindingCategory.ERROR_HUBSPOT, detail=str(error)[:300])
         status = SyncRun.Status.FAILED
+    except Exception as error:
+        # A bug or a database error: the run must not stay "running", and the failure is
+        # visible in its audit; the task fails too, so it shows in the failed-tasks screen.
+        findings.add(FindingCategory.ERROR_HUBSPOT, detail=f"internal error: {error!r}"[:300])
+        _finish(run, SyncRun.Status.FAILED, findings)
+        raise
     _finish(run, status, findings)
     return f"run {run.pk}: {status}"
 
 
 def _claim(run_id: int) -> SyncRun | None:
-    lease = dt.timedelta(seconds=settings.Q_CLUSTER["retry"])
+    lease = task_lease()
     now = timezone.now()
     claimable = Q(status=SyncRun.Status.QUEUED) | Q(
         status=SyncRun.Status.RUNNING, started_at__lt=now - lease
@@ -76,6 +82,16 @@ def _claim(run_id: int) -> SyncRun | None:
         return None
     run.refresh_from_db()
     return run
+
+
+def _check_later(run_id: int) -> str:
+    """Not claimable now. If another delivery holds a live claim, look again when that claim
+    would have expired: should its worker die, this delivery takes over instead of being lost."""
+    run = SyncRun.objects.filter(pk=run_id).first()
+    if run is None or run.status != SyncRun.Status.RUNNING or run.started_at is None:
+        return f"run {run_id}: already done or in progress"
+    run_enqueue(run, run.started_at + task_lease() + dt.timedelta(seconds=1))
+    return f"run {run_id}: in progress elsewhere; checking again when its claim expires"
 
 
 def _execute(run: SyncRun, findings: Findings) -> str:

@@ -74,6 +74,8 @@ def webinar_sync_request(
             if open_run.status == SyncRun.Status.RUNNING and not open_run.rerun_requested:
                 open_run.rerun_requested = True
                 open_run.save(update_fields=["rerun_requested"])
+            if _claim_expired(open_run):
+                run_enqueue(open_run, None)  # its worker died: this delivery takes over
             return open_run
         run = SyncRun.objects.create(
             organization_id=webinar.organization_id,
@@ -84,6 +86,16 @@ def webinar_sync_request(
         )
         run_enqueue(run, not_before)
     return run
+
+
+def _claim_expired(run: SyncRun) -> bool:
+    from sync.scheduling import task_lease
+
+    return (
+        run.status == SyncRun.Status.RUNNING
+        and run.started_at is not None
+        and run.started_at < timezone.now() - task_lease()
+    )
 
 
 def run_enqueue(run: SyncRun, not_before: dt.datetime | None) -> None:
