@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from connectors.errors import PermanentError
-from connectors.hubspot.client_crm import CrmClientMixin, EngagementInput
+from connectors.hubspot.client_crm import CrmClientMixin
+from connectors.hubspot.client_engagements import EngagementInput, EngagementsClientMixin
 from connectors.hubspot.client_events import EventsClientMixin
 from connectors.hubspot.client_marketing import Attendance, MarketingClientMixin, epoch_ms
 from connectors.ratelimit import RateLimit
@@ -60,7 +61,9 @@ class BatchResult:
         ]
 
 
-class HubSpotClient(CrmClientMixin, MarketingClientMixin, EventsClientMixin):
+class HubSpotClient(
+    CrmClientMixin, EngagementsClientMixin, MarketingClientMixin, EventsClientMixin
+):
     def __init__(self, http: HttpClient) -> None:
         self.http = http
         self.search_result_cap = SEARCH_RESULT_CAP

@@ -1,9 +1,9 @@
 """HubSpot sandbox: CRM objects (contacts, companies, deals, engagements) under
 `/crm/v3/objects/{type}`.
 
-Single create/get/patch/archive, list, batch read/create/upsert, and search (apis.md §2.4, §2.7,
-§2.8). Records live in plain dicts; every property write is validated against the portal's
-property definitions (sandbox_schema). Quirks reproduced on purpose:
+Single create/get/patch/archive, list, batch read/create/update/upsert, and search (apis.md
+§2.4, §2.7, §2.8). Records live in plain dicts; every property write is validated against the
+portal's property definitions (sandbox_schema). Quirks reproduced on purpose:
 - matching by `email` (upsert, batch read, get with idProperty) uses the PRIMARY email only;
   secondary addresses in `hs_additional_emails` are only reachable through search CONTAINS_TOKEN;
 - archived (deleted) records are invisible to upsert, so upserting an archived contact's email
@@ -390,6 +390,49 @@ class CrmObjectsMixin:
                     "category": "OBJECT_NOT_FOUND",
                     "message": f"Could not get some {singular} objects, they may be deleted or not "
                     "exist. Check that ids are valid.",
+                    "context": {"ids": missing},
+                }
+            )
+        return self.batch_response(results, errors)
+
+    @route("POST", "/crm/v3/objects/{object_type}/batch/update")
+    def objects_batch_update(self, request: SandboxRequest, object_type: str):
+        """Inputs [{id, properties}]: an invalid input or value refuses the whole call (400);
+        unknown ids are left out and named in a 207 OBJECT_NOT_FOUND error."""
+        self._authorize(request, *self._scopes(self._object_type(object_type), write=True))
+        schema = self.properties[object_type]
+        prepared, missing = [], []
+        for item in self.batch_inputs(request.json()):
+            if (
+                not isinstance(item, dict)
+                or "id" not in item
+                or set(item)
+                - {
+                    "id",
+                    "properties",
+                    "objectWriteTraceId",
+                }
+            ):
+                raise SandboxError(400, "VALIDATION_ERROR", "Each input must be {id, properties}")
+            values = properties_validate(schema, item.get("properties") or {})
+            record = self.record_get(object_type, str(item["id"]))
+            if record is None:
+                missing.append(str(item["id"]))
+                continue
+            self._contact_email_conflict(object_type, values, own_id=record.id)
+            prepared.append((record, values))
+        results = []
+        for record, values in prepared:  # validated above before any write
+            self.record_update(record, values)
+            results.append(self.record_render_written(record))
+        errors = []
+        if missing:
+            # [PARTIAL] shape as batch read's misses; HubSpot answers 207 for per-input errors.
+            errors.append(
+                {
+                    "status": "error",
+                    "category": "OBJECT_NOT_FOUND",
+                    "message": "Object not found.  objectId are usually numeric.",
                     "context": {"ids": missing},
                 }
             )

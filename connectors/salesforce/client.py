@@ -12,11 +12,18 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
 from connectors.ratelimit import RateLimit
+from connectors.salesforce.client_lookups import (
+    LookupsClientMixin,
+    PersonMatch,
+    soql_in_list,
+    soql_in_lists,
+    soql_quote,
+)
 
 if TYPE_CHECKING:
     import requests
@@ -31,6 +38,17 @@ DEFAULT_DAILY_API_LIMIT = 100_000
 BURST_LIMIT = RateLimit("burst", 25, 1.0)
 COLLECTION_MAX = 200
 _LIMIT_INFO = re.compile(r"api-usage=(\d+)/(\d+)")
+
+__all__ = [
+    "ApiUsage",
+    "PersonMatch",
+    "QueryPage",
+    "SalesforceClient",
+    "SaveResult",
+    "soql_in_list",
+    "soql_in_lists",
+    "soql_quote",
+]
 
 
 @dataclass(frozen=True)
@@ -64,28 +82,7 @@ class SaveResult:
     errors: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class PersonMatch:
-    """The Contact or Lead a meeting participant's email resolves to (a task's WhoId)."""
-
-    id: str
-    sobject_type: Literal["Contact", "Lead"]
-    account_id: str | None = None
-
-
-def soql_quote(value: str) -> str:
-    """`value` as a SOQL string literal: quoted, with backslashes and quotes escaped."""
-    escaped = (
-        value.replace("\\", "\\\\")
-        .replace("'", "\\'")
-        .replace("\n", "\\n")
-        .replace("\r", "\\r")
-        .replace("\t", "\\t")
-    )
-    return f"'{escaped}'"
-
-
-class SalesforceClient:
+class SalesforceClient(LookupsClientMixin):
     def __init__(self, http: HttpClient, *, daily_api_limit: int | None = None) -> None:
         self.http = http
         # nextRecordsUrl and record URLs are relative to the instance, not the versioned base.
@@ -214,40 +211,6 @@ class SalesforceClient:
                 for item in response.json()
             )
         return results
-
-    # --- Lookups ---------------------------------------------------------------------------------
-    def find_user_by_email(self, email: str) -> dict[str, Any] | None:
-        """The active User with this email (apis.md §4.6), or None."""
-        soql = (
-            "SELECT Id, Name, Email, IsActive FROM User "  # noqa: S608 - SOQL, literal escaped
-            f"WHERE Email = {soql_quote(email)} AND IsActive = true "
-            "ORDER BY CreatedDate ASC LIMIT 1"
-        )
-        return next(self.query(soql), None)
-
-    def find_contact_or_lead_by_email(self, email: str) -> PersonMatch | None:
-        """The Contact with this email, else the unconverted Lead; the oldest when several.
-
-        Contacts win because a converted lead's activity belongs to its contact (apis.md §4.6).
-        """
-        literal = soql_quote(email)
-        contact = next(
-            self.query(
-                f"SELECT Id, AccountId FROM Contact WHERE Email = {literal} "  # noqa: S608
-                "ORDER BY CreatedDate ASC, Id ASC LIMIT 1"
-            ),
-            None,
-        )
-        if contact is not None:
-            return PersonMatch(contact["Id"], "Contact", contact.get("AccountId"))
-        lead = next(
-            self.query(
-                f"SELECT Id FROM Lead WHERE Email = {literal} AND IsConverted = false "  # noqa: S608
-                "ORDER BY CreatedDate ASC, Id ASC LIMIT 1"
-            ),
-            None,
-        )
-        return PersonMatch(lead["Id"], "Lead") if lead is not None else None
 
     # --- Limits ----------------------------------------------------------------------------------
     def limits(self) -> dict[str, Any]:

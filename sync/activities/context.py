@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ class RunContext:
     findings: list[ActivityFinding] = field(default_factory=list)
     people: dict[str, Any] = field(default_factory=dict)  # email → PersonMatch | None
     noted: set[str] = field(default_factory=set)  # run-level findings already recorded
+    companies: dict[str, str | None] = field(default_factory=dict)  # Account name → company id
+    deals: dict[str, str | None] = field(default_factory=dict)  # Opportunity name → deal id
 
     @property
     def organization(self):
@@ -79,8 +82,18 @@ class RunContext:
         self.findings = []
         self.run.save()
 
+    def people_prefetch(self, emails: Iterable[str]) -> None:
+        """Look up every email not cached yet at once (a few Salesforce queries, not two per
+        email), so that `person` answers from the cache; call it before a chunk's loop."""
+        wanted = {key for key in (e.strip().lower() for e in emails) if key}
+        missing = wanted - set(self.people)
+        if missing:
+            found = self.salesforce.find_contacts_or_leads_by_email(missing)
+            self.people.update({key: found.get(key) for key in missing})
+
     def person(self, email: str):
-        """The Salesforce Contact (else unconverted Lead) with this email, cached per run."""
+        """The Salesforce Contact (else unconverted Lead) with this email, cached per run
+        (filled in bulk by `people_prefetch`; an email not prefetched costs its own lookup)."""
         key = email.strip().lower()
         if key not in self.people:
             self.people[key] = self.salesforce.find_contact_or_lead_by_email(key) if key else None

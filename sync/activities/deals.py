@@ -13,11 +13,11 @@ same exact name, used only when it is unambiguous.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.errors import PermanentError
-from connectors.salesforce.client import PersonMatch, soql_quote
+from connectors.salesforce.client import PersonMatch, soql_in_list
 from sync.activities.types import parse_hubspot_time
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -33,24 +33,25 @@ def _deals_refused(ctx, error: PermanentError) -> None:
     ctx.finding_once("deals", reason=Reason.CONNECTION, message=MISSING_SCOPE.format(error=error))
 
 
-def _in_list(values: Iterable[str]) -> str:
-    return ", ".join(soql_quote(v) for v in sorted(set(values)))
-
-
-def hubspot_deal_by_name(ctx, name: str) -> str | None:
-    """The id of the only HubSpot deal named exactly `name`, else None."""
-    filters = [{"propertyName": "dealname", "operator": "EQ", "value": name}]
-    try:
-        found = list(
-            ctx.hubspot.search(
-                "deals", filter_groups=[{"filters": filters}], properties=["dealname"], limit=2
-            )
-        )
-    except PermanentError as error:
-        _deals_refused(ctx, error)
-        return None
-    exact = [row for row in found if (row["properties"].get("dealname") or "") == name]
-    return str(exact[0]["id"]) if len(exact) == 1 and len(found) == 1 else None
+def hubspot_deals_by_name(ctx, names: set[str]) -> dict[str, str | None]:
+    """Opportunity name → the id of the only HubSpot deal named exactly so, else None; one
+    search per 100 names not looked up before in this run. A deal counts as the match only
+    when no other deal has the name in another case (the search compares ignoring case)."""
+    missing = sorted(names - set(ctx.deals))
+    if missing:
+        try:
+            found = list(ctx.hubspot.search_in("deals", "dealname", missing))
+        except PermanentError as error:
+            _deals_refused(ctx, error)
+            found = []
+        same: dict[str, list[dict[str, Any]]] = {}
+        for row in found:
+            same.setdefault((row["properties"].get("dealname") or "").casefold(), []).append(row)
+        for name in missing:
+            rows = same.get(name.casefold(), [])
+            exact = [row for row in rows if (row["properties"].get("dealname") or "") == name]
+            ctx.deals[name] = str(exact[0]["id"]) if len(exact) == 1 and len(rows) == 1 else None
+    return {name: ctx.deals[name] for name in names}
 
 
 def opportunities_for_deals(
@@ -99,7 +100,7 @@ def _opportunities_named(ctx, names: set[str]) -> dict[str, list[dict[str, Any]]
     if not names:
         return {}
     soql = (
-        f"SELECT Id, Name, AccountId FROM Opportunity WHERE Name IN ({_in_list(names)}) "  # noqa: S608
+        f"SELECT Id, Name, AccountId FROM Opportunity WHERE Name IN ({soql_in_list(names)}) "  # noqa: S608
         "ORDER BY CreatedDate ASC, Id ASC"
     )
     found: dict[str, list[dict[str, Any]]] = {}

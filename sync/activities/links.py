@@ -22,6 +22,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 from sync.models import ActivityLink
 
 if TYPE_CHECKING:
@@ -87,6 +89,17 @@ def links_save_pending(links: list[ActivityLink]) -> None:
             link.pk = row.pk
     if old:
         ActivityLink.objects.bulk_update(old, ["state", "error", "attempts", "assignment"])
+
+
+def links_save(links: list[ActivityLink], fields: list[str]) -> None:
+    """Write `fields` of many links in one statement; `updated_at` too (bulk_update does not
+    apply auto_now)."""
+    if not links:
+        return
+    now = timezone.now()
+    for link in links:
+        link.updated_at = now
+    ActivityLink.objects.bulk_update(links, [*fields, "updated_at"])
 
 
 def _unresolved(row: ActivityLink) -> None:

@@ -180,6 +180,7 @@ def marketing_create(
             for row in read.results
         }
     mapped, _ = owner_maps(ctx.organization)
+    ctx.people_prefetch(emails)
     links, tasks = [], []
     for item in items:
         person = ctx.person(item.email) if item.email else None

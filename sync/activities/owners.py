@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from accounts.models import Organization
 from sync.models import ActivityUserMapping
 
+MANUAL = ActivityUserMapping.Source.MANUAL
+
 
 @dataclass(frozen=True)
 class Assignment:
@@ -24,16 +26,23 @@ def user_mappings_suggest(*, organization: Organization, hubspot, salesforce) ->
     """Suggest a Salesforce user for every HubSpot owner by email; returns how many were set.
 
     Mappings set by hand are never changed; suggestions are refreshed (a user may appear later).
+    One Salesforce query for every owner's email (`find_users_by_email`), not one per owner.
     """
+    owners = [
+        (str(owner["id"]), (owner.get("email") or "").strip().lower()) for owner in hubspot.owners()
+    ]
+    mappings = {
+        row.hubspot_owner_id: row
+        for row in ActivityUserMapping.objects.filter(organization=organization)
+    }
+    manual = {key for key, row in mappings.items() if row.source == MANUAL}
+    users = salesforce.find_users_by_email(e for key, e in owners if e and key not in manual)
     changed = 0
-    for owner in hubspot.owners():
-        owner_id, email = str(owner["id"]), (owner.get("email") or "").strip().lower()
-        mapping = ActivityUserMapping.objects.filter(
-            organization=organization, hubspot_owner_id=owner_id
-        ).first()
-        if mapping is not None and mapping.source == ActivityUserMapping.Source.MANUAL:
+    for owner_id, email in owners:
+        if owner_id in manual:
             continue
-        user = salesforce.find_user_by_email(email) if email else None
+        mapping = mappings.get(owner_id)
+        user = users.get(email) if email else None
         values = {
             "hubspot_email": email,
             "salesforce_user_id": user["Id"] if user else "",
@@ -41,7 +50,7 @@ def user_mappings_suggest(*, organization: Organization, hubspot, salesforce) ->
             "source": ActivityUserMapping.Source.SUGGESTED,
         }
         if mapping is None:
-            ActivityUserMapping.objects.create(
+            mappings[owner_id] = ActivityUserMapping.objects.create(
                 organization=organization, hubspot_owner_id=owner_id, **values
             )
             changed += 1

@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.salesforce.client import soql_quote
-from sync.activities.deals import hubspot_deal_by_name
+from connectors.salesforce.client import soql_in_list
+from sync.activities.deals import hubspot_deals_by_name
 from sync.activities.types import parse_hubspot_time
 
 
@@ -60,10 +60,6 @@ def who_choose(
     return None
 
 
-def _in_list(ids: Iterable[str]) -> str:
-    return ", ".join(soql_quote(i) for i in sorted(set(ids)))
-
-
 def related_hubspot_ids(
     ctx, tasks: list[dict[str, Any]]
 ) -> dict[str, tuple[list[str], list[str], list[str]]]:
@@ -75,14 +71,15 @@ def related_hubspot_ids(
     for sobject in ("Contact", "Lead"):
         ids = [i for i in who if i.startswith("003" if sobject == "Contact" else "00Q")]
         if ids:
-            soql = f"SELECT Id, Email FROM {sobject} WHERE Id IN ({_in_list(ids)})"  # noqa: S608
+            soql = f"SELECT Id, Email FROM {sobject} WHERE Id IN ({soql_in_list(ids)})"  # noqa: S608
             emails.update({r["Id"]: (r.get("Email") or "").lower() for r in sf.query(soql)})
     opportunity_ids = [i for i in what if i.startswith("006")]
     account_of: dict[str, str] = {i: i for i in what if i.startswith("001")}
     opportunity_names: dict[str, str] = {}
     if opportunity_ids:
         soql = (
-            f"SELECT Id, Name, AccountId FROM Opportunity WHERE Id IN ({_in_list(opportunity_ids)})"  # noqa: S608
+            "SELECT Id, Name, AccountId FROM Opportunity "  # noqa: S608 - ids, quoted
+            f"WHERE Id IN ({soql_in_list(opportunity_ids)})"
         )
         for row in sf.query(soql):
             opportunity_names[row["Id"]] = row.get("Name") or ""
@@ -90,15 +87,11 @@ def related_hubspot_ids(
                 account_of[row["Id"]] = row["AccountId"]
     names: dict[str, str] = {}
     if account_of:
-        soql = f"SELECT Id, Name FROM Account WHERE Id IN ({_in_list(account_of.values())})"  # noqa: S608
+        soql = f"SELECT Id, Name FROM Account WHERE Id IN ({soql_in_list(account_of.values())})"  # noqa: S608
         names = {r["Id"]: r.get("Name") or "" for r in sf.query(soql)}
     contact_ids = _hubspot_contacts_by_email(ctx, {e for e in emails.values() if e})
-    company_ids = {
-        name: _hubspot_company_by_name(ctx, name) for name in set(names.values()) if name
-    }
-    deal_ids = {
-        name: hubspot_deal_by_name(ctx, name) for name in set(opportunity_names.values()) if name
-    }
+    company_ids = hubspot_companies_by_name(ctx, {n for n in names.values() if n})
+    deal_ids = hubspot_deals_by_name(ctx, {n for n in opportunity_names.values() if n})
     related = {}
     for task in tasks:
         contact = contact_ids.get(emails.get(task.get("WhoId") or "", ""))
@@ -122,9 +115,13 @@ def _hubspot_contacts_by_email(ctx, emails: set[str]) -> dict[str, str]:
     }
 
 
-def _hubspot_company_by_name(ctx, name: str) -> str | None:
-    filters = [{"propertyName": "name", "operator": "EQ", "value": name}]
-    match = next(
-        iter(ctx.hubspot.search("companies", filter_groups=[{"filters": filters}], limit=1)), None
-    )
-    return str(match["id"]) if match else None
+def hubspot_companies_by_name(ctx, names: set[str]) -> dict[str, str | None]:
+    """Account name → the first HubSpot company with that name (compared as the search does,
+    ignoring case), or None; one search per 100 names not looked up before in this run."""
+    missing = sorted(names - set(ctx.companies))
+    if missing:
+        first: dict[str, str] = {}
+        for row in ctx.hubspot.search_in("companies", "name", missing, properties=["name"]):
+            first.setdefault((row["properties"].get("name") or "").casefold(), str(row["id"]))
+        ctx.companies.update({name: first.get(name.casefold()) for name in missing})
+    return {name: ctx.companies[name] for name in names}

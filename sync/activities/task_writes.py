@@ -11,12 +11,23 @@ from __future__ import annotations
 from typing import Any
 
 from sync.activities.context import RunContext
-from sync.activities.links import links_save_pending
+from sync.activities.links import links_save, links_save_pending
 from sync.models import ActivityFinding, ActivityLink
 from sync.models.activities import ActivityFindingReason as Reason
 
 MAX_LINK_ATTEMPTS = 3
 TO_SALESFORCE = ActivityFinding.Direction.TO_SALESFORCE
+# What a create and its result change on a link (a retried link's hash and source are written
+# here, not by `links_save_pending`).
+OUTCOME_FIELDS = [
+    "salesforce_id",
+    "state",
+    "error",
+    "attempts",
+    "assignment",
+    "last_seen_hash",
+    "source",
+]
 PICKLIST_CODES = {"INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "BAD_VALUE_FOR_RESTRICTED_PICKLIST"}
 
 
@@ -80,7 +91,7 @@ def links_complete(ctx: RunContext, links: list[ActivityLink], results) -> None:
                     source_id=link.hubspot_id,
                     message=f"refused {link.attempts} times; not retried any more: {link.error}",
                 )
-        link.save()
+    links_save(links, OUTCOME_FIELDS)
 
 
 def link_retry_skipped(ctx: RunContext, link: ActivityLink) -> None:
@@ -105,14 +116,16 @@ def tasks_update(ctx: RunContext, updates: list[tuple[ActivityLink, dict[str, An
         return
     payload = [{"id": link.salesforce_id, **fields} for link, fields, _ in updates]
     results = ctx.salesforce.update_records("Task", payload)
+    updated = []
     for (link, _, digest), result in zip(updates, results, strict=True):
         if result.success:
             link.last_seen_hash = digest
-            link.save(update_fields=["last_seen_hash", "updated_at"])
+            updated.append(link)
             ctx.run.salesforce_updated += 1
         else:  # the hash stays: the next change of the activity tries again
             for error in result.errors or [{}]:
                 refusal_finding(ctx, link, error, action="update")
+    links_save(updated, ["last_seen_hash"])
 
 
 def refusal_finding(

@@ -12,22 +12,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from connectors.errors import PermanentError
-from connectors.hubspot.client import EngagementInput
 from connectors.salesforce.client import soql_quote
 from sync.activities.context import RunContext
+from sync.activities.hubspot_writes import (
+    hubspot_link_gave_up,
+    hubspot_tasks_create,
+    hubspot_tasks_update,
+    parse_salesforce_time,
+)
 from sync.activities.links import (
-    SALESFORCE_ID_PROPERTY,
-    content_hash,
     hubspot_marker_property_ensure,
     links_by_salesforce,
-    links_save_pending,
     marker_in,
 )
 from sync.activities.owners import owner_maps
-from sync.activities.people import related_hubspot_ids
 from sync.activities.task_writes import MAX_LINK_ATTEMPTS
-from sync.activities.types import COMPLETED, PRIORITY_TO_HUBSPOT, STATUS_TO_HUBSPOT
 from sync.models import ActivityFinding, ActivityLink
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -40,37 +39,6 @@ TO_HUBSPOT = ActivityFinding.Direction.TO_HUBSPOT
 
 def soql_datetime(value: dt.datetime) -> str:
     return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_salesforce_time(value: str) -> dt.datetime:
-    # Salesforce datetimes look like 2026-05-01T10:00:00.000+0000.
-    text = value.replace("Z", "+00:00")
-    if len(text) > 5 and text[-5] in "+-" and text[-3] != ":":
-        text = f"{text[:-2]}:{text[-2:]}"
-    return dt.datetime.fromisoformat(text)
-
-
-def hubspot_task_properties(task: dict[str, Any], owner: str | None) -> dict[str, str]:
-    """HubSpot task properties of a Salesforce task (no ids, no associations).
-
-    ActivityDate is a date without a time zone: it becomes midnight UTC of the same day, never
-    shifted by a user's zone (apis.md §4.4). Without one, the task is due when it was created.
-    """
-    due = task.get("ActivityDate")
-    stamp = f"{due}T00:00:00Z" if due else parse_salesforce_time(task["CreatedDate"]).isoformat()
-    closed = task.get("IsClosed") or task.get("Status") == COMPLETED
-    properties = {
-        "hs_task_subject": (task.get("Subject") or "(no subject)")[:255],
-        "hs_task_body": task.get("Description") or "",
-        "hs_timestamp": stamp,
-        "hs_task_status": "COMPLETED"
-        if closed
-        else STATUS_TO_HUBSPOT.get(task.get("Status") or "", "NOT_STARTED"),
-        "hs_task_priority": PRIORITY_TO_HUBSPOT.get(task.get("Priority") or "", "MEDIUM"),
-    }
-    if owner:
-        properties["hubspot_owner_id"] = owner
-    return properties
 
 
 def salesforce_tasks_to_hubspot(ctx: RunContext, *, backfill_from: dt.datetime | None = None):
@@ -163,72 +131,9 @@ def _page_write(ctx: RunContext, tasks: list[dict[str, Any]], bar: dt.datetime) 
                 message=f"Assigned To {task.get('OwnerId')} has no HubSpot owner: left unassigned",
             )
     if creates:
-        _create(ctx, creates, owners)
-    for task, link in updates:
-        _update(ctx, task, link, owners[task["Id"]])
-
-
-def _create(
-    ctx: RunContext,
-    tasks: list[dict[str, Any]],
-    owners: dict[str, str | None],
-    existing: dict[str, ActivityLink] | None = None,
-) -> None:
-    """Create HubSpot tasks for `tasks`; `existing` are failed links being retried (reused)."""
-    related = related_hubspot_ids(ctx, tasks)
-    existing = existing or {}
-    pending = []
-    for task in tasks:
-        link = existing.get(task["Id"]) or ActivityLink(
-            organization=ctx.organization,
-            origin=ActivityLink.Origin.SALESFORCE,
-            hubspot_object_type="tasks",
-            salesforce_id=task["Id"],
-            attempts=0,
-        )
-        link.state, link.error, link.attempts = ActivityLink.State.PENDING, "", link.attempts + 1
-        link.assignment = f"HubSpot owner {owners[task['Id']] or '— (unmapped)'}"
-        pending.append(link)
-    links_save_pending(pending)
-    inputs, hashes = [], {}
-    for task in tasks:
-        properties = hubspot_task_properties(task, owners[task["Id"]])
-        hashes[task["Id"]] = content_hash(properties)
-        contacts, companies, deals = related[task["Id"]]
-        inputs.append(
-            EngagementInput(
-                {**properties, SALESFORCE_ID_PROPERTY: task["Id"]}, contacts, companies, deals
-            )
-        )
-    refused: dict[str, str] = {}
-    try:
-        created = ctx.hubspot.batch_create_tasks(inputs).results
-    except PermanentError:
-        created, refused = _create_one_by_one(ctx, inputs)
-    by_source = {r["properties"].get(SALESFORCE_ID_PROPERTY): str(r["id"]) for r in created}
-    for link in pending:
-        hubspot_id = by_source.get(link.salesforce_id)
-        if hubspot_id:
-            link.hubspot_id, link.state = hubspot_id, ActivityLink.State.LINKED
-            link.last_seen_hash = hashes[link.salesforce_id]
-            ctx.run.hubspot_created += 1
-        else:
-            link.state = ActivityLink.State.FAILED
-            link.error = refused.get(link.salesforce_id, "HubSpot did not create the task")
-            if link.attempts >= MAX_LINK_ATTEMPTS:
-                _gave_up(ctx, link)
-        link.save()
-
-
-def _gave_up(ctx: RunContext, link: ActivityLink) -> None:
-    ctx.finding(
-        direction=TO_HUBSPOT,
-        outcome=ActivityFinding.Outcome.FAILED,
-        reason=Reason.GAVE_UP,
-        source_type="Task",
-        source_id=link.salesforce_id,
-        message=f"{link.attempts} attempts; not retried any more: {link.error}",
-    )
+        hubspot_tasks_create(ctx, creates, owners)
+    if updates:
+        hubspot_tasks_update(ctx, updates, owners)
 
 
 def salesforce_tasks_retry(ctx: RunContext, links: list[ActivityLink]) -> None:
@@ -243,59 +148,9 @@ def salesforce_tasks_retry(ctx: RunContext, links: list[ActivityLink]) -> None:
         if link.salesforce_id not in found:
             link.attempts, link.error = MAX_LINK_ATTEMPTS, "the task is gone from Salesforce"
             link.save(update_fields=["attempts", "error", "updated_at"])
-            _gave_up(ctx, link)
+            hubspot_link_gave_up(ctx, link)
     _, to_hubspot = owner_maps(ctx.organization)
     owners = {t["Id"]: to_hubspot.get((t.get("OwnerId") or "")[:15]) for t in tasks}
     if tasks:
-        _create(ctx, tasks, owners, existing={link.salesforce_id: link for link in links})
-
-
-def _create_one_by_one(
-    ctx: RunContext, inputs: list[EngagementInput]
-) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """(created tasks, Salesforce id → HubSpot's refusal) when the batch was refused."""
-    created, refused = [], {}
-    for item in inputs:
-        source = item.properties[SALESFORCE_ID_PROPERTY]
-        try:
-            created.append(
-                ctx.hubspot.task_create(
-                    item.properties,
-                    contact_ids=item.contact_ids,
-                    company_ids=item.company_ids,
-                    deal_ids=item.deal_ids,
-                )
-            )
-        except PermanentError as error:
-            ctx.finding(
-                direction=TO_HUBSPOT,
-                outcome=ActivityFinding.Outcome.FAILED,
-                reason=Reason.HUBSPOT_REFUSED,
-                source_type="Task",
-                source_id=source,
-                message=str(error),
-            )
-            refused[source] = str(error)[:2000]
-    return created, refused
-
-
-def _update(ctx: RunContext, task: dict[str, Any], link: ActivityLink, owner: str | None) -> None:
-    properties = hubspot_task_properties(task, owner)
-    digest = content_hash(properties)
-    if digest == link.last_seen_hash:
-        return
-    try:
-        ctx.hubspot.task_update(link.hubspot_id, properties)
-    except PermanentError as error:
-        ctx.finding(
-            direction=TO_HUBSPOT,
-            outcome=ActivityFinding.Outcome.FAILED,
-            reason=Reason.HUBSPOT_REFUSED,
-            source_type="Task",
-            source_id=task["Id"],
-            message=f"update of HubSpot task {link.hubspot_id}: {error}",
-        )
-        return
-    link.last_seen_hash = digest
-    link.save(update_fields=["last_seen_hash", "updated_at"])
-    ctx.run.hubspot_updated += 1
+        existing = {link.salesforce_id: link for link in links}
+        hubspot_tasks_create(ctx, tasks, owners, existing=existing)

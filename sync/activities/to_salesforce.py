@@ -25,7 +25,6 @@ from sync.activities.links import (
     content_hash,
     hubspot_marker,
     links_by_hubspot,
-    links_save_pending,
 )
 from sync.activities.marketing import marketing_stream
 from sync.activities.owners import assigned_to, owner_maps
@@ -33,7 +32,7 @@ from sync.activities.people import contact_candidates, who_choose
 from sync.activities.task_writes import (
     hubspot_link_pending,
     link_retry_skipped,
-    links_complete,
+    tasks_create,
     tasks_update,
 )
 from sync.activities.types import (
@@ -173,6 +172,7 @@ def engagements_create(
         )
         candidates = contact_candidates(read.results)
     mapped, _ = owner_maps(ctx.organization)
+    ctx.people_prefetch(c.email for c in candidates.values() if c.email)
     chosen = {}
     for record in records:
         options = [candidates[c] for c in contacts_of.get(record["id"], []) if c in candidates]
@@ -223,9 +223,4 @@ def engagements_create(
                 content_hash=content_hash(update_content(fields)),
             )
         )
-    if not tasks:
-        return
-    # Pending first: a worker killed after the call leaves rows the next run resolves.
-    links_save_pending(links)
-    results = ctx.salesforce.create_records("Task", tasks)
-    links_complete(ctx, links, results)
+    tasks_create(ctx, links, tasks)

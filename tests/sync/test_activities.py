@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from sync.activities import to_salesforce
+from sync.activities import hubspot_writes, task_writes, to_salesforce
+from sync.activities.execution import activity_sync_execute
 from sync.activities.links import SALESFORCE_ID_PROPERTY
 from sync.activities.owners import assigned_to
 from sync.activities.people import ContactCandidate, who_choose
@@ -22,6 +23,7 @@ from sync.models import (
 )
 from sync.models.activities import ActivityFindingReason as Reason
 from sync.models.activities import ActivityType
+from sync.scheduling import task_lease
 from tests.sync.activities_world import activity_world_make
 
 pytestmark = pytest.mark.django_db
@@ -336,6 +338,12 @@ class WorkerKilled(BaseException):
     """Stands in for SIGKILL: nothing after the call runs, no except clause catches it."""
 
 
+def lease_expire(run: ActivitySyncRun, *, by: int = 1) -> None:
+    """Date the run's claim back to `by` seconds past its lease (negative: still inside it)."""
+    started = timezone.now() - task_lease() - dt.timedelta(seconds=by)
+    ActivitySyncRun.objects.filter(pk=run.pk).update(started_at=started)
+
+
 def test_worker_killed_between_salesforce_create_and_link_does_not_duplicate(world, monkeypatch):
     contact = world.hs_contact("jane@example.com")
     world.sf_contact("jane@example.com")
@@ -345,18 +353,18 @@ def test_worker_killed_between_salesforce_create_and_link_does_not_duplicate(wor
     def killed(*args, **kwargs):
         raise WorkerKilled
 
-    monkeypatch.setattr(to_salesforce, "links_complete", killed)
+    monkeypatch.setattr(task_writes, "links_complete", killed)
     with pytest.raises(WorkerKilled):
         world.sync()
     assert len(world.sf_tasks()) == 1
     assert ActivityLink.objects.get(hubspot_id=note).state == ActivityLink.State.PENDING
     monkeypatch.undo()
     dead = ActivitySyncRun.objects.get()
-    dead.started_at = timezone.now() - dt.timedelta(hours=1)  # the lease ran out
-    dead.save()
 
-    from sync.activities.execution import activity_sync_execute
-
+    lease_expire(dead, by=-5)  # still within its lease: another delivery leaves it alone
+    activity_sync_execute(dead.pk)
+    assert ActivityLink.objects.get(hubspot_id=note).state == ActivityLink.State.PENDING
+    lease_expire(dead)
     activity_sync_execute(dead.pk)
     world.sync()
 
@@ -368,23 +376,23 @@ def test_worker_killed_between_salesforce_create_and_link_does_not_duplicate(wor
 def test_worker_killed_between_hubspot_create_and_link_does_not_duplicate(world, monkeypatch):
     world.enable(salesforce_tasks=True)
     task_id = world.sf_task(Subject="Once only")
-    original = ActivityLink.save
 
-    def killed(self, *args, **kwargs):
-        if self.state == ActivityLink.State.LINKED:
-            raise WorkerKilled
-        return original(self, *args, **kwargs)
+    def killed(*args, **kwargs):
+        raise WorkerKilled
 
-    monkeypatch.setattr(ActivityLink, "save", killed)
+    monkeypatch.setattr(hubspot_writes, "links_save", killed)
     with pytest.raises(WorkerKilled):
         world.sync()
     monkeypatch.undo()
     assert len(world.hs_tasks()) == 1
-    ActivitySyncRun.objects.update(started_at=timezone.now() - dt.timedelta(hours=1))
+    assert ActivityLink.objects.get(salesforce_id=task_id).state == ActivityLink.State.PENDING
+    dead = ActivitySyncRun.objects.get()
 
-    from sync.activities.execution import activity_sync_execute
-
-    activity_sync_execute(ActivitySyncRun.objects.get().pk)
+    lease_expire(dead, by=-5)  # still within its lease: another delivery leaves it alone
+    activity_sync_execute(dead.pk)
+    assert ActivityLink.objects.get(salesforce_id=task_id).state == ActivityLink.State.PENDING
+    lease_expire(dead)
+    activity_sync_execute(dead.pk)
 
     (task,) = world.hs_tasks()
     link = ActivityLink.objects.get(salesforce_id=task_id)

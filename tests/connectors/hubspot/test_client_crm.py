@@ -170,3 +170,35 @@ def test_seed_is_deterministic_and_realistic(settings):
     ]
     assert len(with_secondary) == 6
     assert first.summary()["meetings"] == 15
+
+
+def test_batch_update_tasks_chunks_by_100_and_reports_unknown_ids(fake, hubspot):
+    inputs = [
+        EngagementInput({"hs_timestamp": 1_750_000_000_000, "hs_task_subject": f"T{i}"})
+        for i in range(120)
+    ]
+    ids = [str(row["id"]) for row in hubspot.batch_create_tasks(inputs).results]
+    mark = len(fake.request_log)
+
+    result = hubspot.batch_update_tasks(
+        [(i, {"hs_task_status": "COMPLETED"}) for i in ids]
+        + [("999999", {"hs_task_status": "COMPLETED"})]
+    )
+
+    assert len([p for _, p in fake.request_log[mark:] if p.endswith("/batch/update")]) == 2
+    assert sorted(str(row["id"]) for row in result.results) == sorted(ids)
+    assert result.missing_ids() == ["999999"]
+    assert {fake.objects["tasks"][i].properties["hs_task_status"] for i in ids} == {"COMPLETED"}
+    with pytest.raises(PermanentError):
+        hubspot.batch_update_tasks([(ids[0], {"hs_task_status": "NOT_A_STATUS"})])
+
+
+def test_search_in_matches_any_value_ignoring_case_one_search_per_100(fake, hubspot):
+    for i in range(150):
+        fake.record_create("companies", {"name": f"Company {i}"})
+    mark = len(fake.request_log)
+
+    found = list(hubspot.search_in("companies", "name", [f"COMPANY {i}" for i in range(150)]))
+
+    assert len(found) == 150
+    assert len([p for _, p in fake.request_log[mark:] if p.endswith("/search")]) == 2

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from connectors.errors import RateLimitedError, ReauthRequiredError
-from connectors.salesforce.client import ApiUsage, PersonMatch
+from connectors.salesforce.client import ApiUsage, PersonMatch, soql_in_list, soql_in_lists
 from connectors.salesforce.provider import QUOTA_PAUSE_SECONDS
 from tests.connectors.salesforce.conftest import client_for
 
@@ -145,3 +145,30 @@ def test_lookups_escape_quotes_and_backslashes(sf, fake, email):
 
     assert sf.find_contact_or_lead_by_email(email).id == contact
     assert sf.find_contact_or_lead_by_email(email.upper() + "z") is None
+
+
+def test_bulk_lookups_answer_like_the_single_ones_in_two_queries(sf, fake):
+    contact = add(fake, "Contact", LastName="Lee", Email="Pat@globex.example")
+    add(fake, "Lead", LastName="Lee", Company="Globex", Email="pat@globex.example")
+    lead = add(fake, "Lead", LastName="Sam", Company="X", Email="sam@x.example")
+    converted = add(fake, "Lead", LastName="Old", Company="X", Email="old@x.example")
+    fake.records["Lead"][converted]["IsConverted"] = True
+    mark = len(fake.request_log)
+
+    found = sf.find_contacts_or_leads_by_email(
+        ["PAT@globex.example", "sam@x.example", "old@x.example", "o'brien@x.example", ""]
+    )
+
+    assert found == {
+        "pat@globex.example": PersonMatch(contact, "Contact", None),
+        "sam@x.example": PersonMatch(lead, "Lead"),
+    }
+    assert len(fake.request_log) - mark == 2
+
+
+def test_in_lists_stay_within_the_character_budget():
+    values = [f"user{i:03}@example.com" for i in range(300)]
+    lists = list(soql_in_lists(values, max_chars=1000))
+    assert all(len(text) <= 1000 for text in lists) and len(lists) > 1
+    assert ", ".join(lists) == soql_in_list(values)
+    assert list(soql_in_lists([])) == []
