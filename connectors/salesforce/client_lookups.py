@@ -57,6 +57,12 @@ def soql_in_lists(values: Iterable[str], *, max_chars: int = IN_LIST_MAX_CHARS) 
 
 
 class LookupsClientMixin:
+    def query_in(self, soql_template: str, values: Iterable[str]) -> Iterator[dict[str, Any]]:
+        """Run `soql_template` (with `{in_list}` where the quoted values go) for all `values`,
+        split so that no query's URL outgrows Salesforce's limit. Nothing runs for no values."""
+        for in_list in soql_in_lists(values):
+            yield from self.query(soql_template.format(in_list=in_list))
+
     """Relies on `SalesforceClient.query`."""
 
     def find_user_by_email(self, email: str) -> dict[str, Any] | None:

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.errors import PermanentError
-from connectors.salesforce.client import PersonMatch, soql_in_list
+from connectors.salesforce.client import PersonMatch
 from sync.activities.types import parse_hubspot_time
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -99,12 +99,12 @@ def _deal_age(deal: dict[str, Any]) -> tuple[int, int]:
 def _opportunities_named(ctx, names: set[str]) -> dict[str, list[dict[str, Any]]]:
     if not names:
         return {}
-    soql = (
-        f"SELECT Id, Name, AccountId FROM Opportunity WHERE Name IN ({soql_in_list(names)}) "  # noqa: S608
+    template = (
+        "SELECT Id, Name, AccountId FROM Opportunity WHERE Name IN ({in_list}) "
         "ORDER BY CreatedDate ASC, Id ASC"
     )
     found: dict[str, list[dict[str, Any]]] = {}
-    for row in ctx.salesforce.query(soql):
+    for row in ctx.salesforce.query_in(template, names):
         found.setdefault(row.get("Name") or "", []).append(row)
     return found
 

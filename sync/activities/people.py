@@ -19,7 +19,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from connectors.salesforce.client import soql_in_list
 from sync.activities.deals import hubspot_deals_by_name
 from sync.activities.types import parse_hubspot_time
 
@@ -70,25 +69,21 @@ def related_hubspot_ids(
     emails: dict[str, str] = {}
     for sobject in ("Contact", "Lead"):
         ids = [i for i in who if i.startswith("003" if sobject == "Contact" else "00Q")]
-        if ids:
-            soql = f"SELECT Id, Email FROM {sobject} WHERE Id IN ({soql_in_list(ids)})"  # noqa: S608
-            emails.update({r["Id"]: (r.get("Email") or "").lower() for r in sf.query(soql)})
+        template = f"SELECT Id, Email FROM {sobject} WHERE Id IN ({{in_list}})"  # noqa: S608
+        emails.update({r["Id"]: (r.get("Email") or "").lower() for r in sf.query_in(template, ids)})
     opportunity_ids = [i for i in what if i.startswith("006")]
     account_of: dict[str, str] = {i: i for i in what if i.startswith("001")}
     opportunity_names: dict[str, str] = {}
     if opportunity_ids:
-        soql = (
-            "SELECT Id, Name, AccountId FROM Opportunity "  # noqa: S608 - ids, quoted
-            f"WHERE Id IN ({soql_in_list(opportunity_ids)})"
-        )
-        for row in sf.query(soql):
+        template = "SELECT Id, Name, AccountId FROM Opportunity WHERE Id IN ({in_list})"
+        for row in sf.query_in(template, opportunity_ids):
             opportunity_names[row["Id"]] = row.get("Name") or ""
             if row.get("AccountId"):
                 account_of[row["Id"]] = row["AccountId"]
     names: dict[str, str] = {}
     if account_of:
-        soql = f"SELECT Id, Name FROM Account WHERE Id IN ({soql_in_list(account_of.values())})"  # noqa: S608
-        names = {r["Id"]: r.get("Name") or "" for r in sf.query(soql)}
+        template = "SELECT Id, Name FROM Account WHERE Id IN ({in_list})"
+        names = {r["Id"]: r.get("Name") or "" for r in sf.query_in(template, account_of.values())}
     contact_ids = _hubspot_contacts_by_email(ctx, {e for e in emails.values() if e})
     company_ids = hubspot_companies_by_name(ctx, {n for n in names.values() if n})
     deal_ids = hubspot_deals_by_name(ctx, {n for n in opportunity_names.values() if n})

@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from connectors.salesforce.client import soql_quote
 from sync.activities.context import RunContext
 from sync.activities.hubspot_writes import (
     hubspot_link_gave_up,
@@ -138,11 +137,8 @@ def _page_write(ctx: RunContext, tasks: list[dict[str, Any]], bar: dt.datetime) 
 
 def salesforce_tasks_retry(ctx: RunContext, links: list[ActivityLink]) -> None:
     """Try failed Salesforce → HubSpot links again with the task as it is now."""
-    soql = (
-        f"SELECT {TASK_FIELDS} FROM Task WHERE Id IN "  # noqa: S608 - Salesforce ids, quoted
-        f"({', '.join(soql_quote(link.salesforce_id) for link in links)})"
-    )
-    tasks = list(ctx.salesforce.query(soql))
+    template = f"SELECT {TASK_FIELDS} FROM Task WHERE Id IN ({{in_list}})"  # noqa: S608
+    tasks = list(ctx.salesforce.query_in(template, [link.salesforce_id for link in links]))
     found = {task["Id"] for task in tasks}
     for link in links:
         if link.salesforce_id not in found:
