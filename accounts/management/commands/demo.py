@@ -20,6 +20,8 @@ from django_q.tasks import async_task
 
 from accounts.models import Organization, Role
 from accounts.services import organization_member_ensure
+from meetings.models import MeetingType
+from meetings.tokens import api_token_create
 from sync.models import WebinarSyncSettings
 
 DEMO_PASSWORD = "meetbridge-demo"
@@ -60,6 +62,21 @@ class Command(BaseCommand):
             role=Role.MEMBER,
             password=DEMO_PASSWORD,
         )
+        # A bookable meeting type whose host is one of the sandbox portal's HubSpot owners.
+        host = organization_member_ensure(
+            organization=organization,
+            username="alice",
+            email="alice@acme.example",
+            role=Role.MEMBER,
+            password=DEMO_PASSWORD,
+        ).user
+        meeting_type, _ = MeetingType.objects.get_or_create(
+            organization=organization,
+            slug="intro-call",
+            defaults={"name": "Intro call", "duration_minutes": 30, "sync_to_hubspot": True},
+        )
+        meeting_type.hosts.add(host)
+        _, self.api_token = api_token_create(organization=organization, name="demo")
 
     def _run(self, port: int) -> None:
         python = sys.executable
@@ -87,6 +104,7 @@ class Command(BaseCommand):
                 f"  Admin:    {base}/admin/   login admin / {DEMO_PASSWORD} (superuser)\n"
                 f"            also manager / {DEMO_PASSWORD} and member / {DEMO_PASSWORD}\n"
                 f"  Health:   {base}/healthz\n"
+                f"  API:      {base}/api/docs/   token {self.api_token}\n"
                 + (f"  Sandbox:  {settings.SANDBOX_URL}/_sandbox/\n" if sandbox_port else "")
                 + "".join(f"  {line}\n" for line in connected)
                 + "Press Ctrl-C to stop.\n"
