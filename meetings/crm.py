@@ -18,7 +18,6 @@ from collections.abc import Callable
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.models import Schedule
 
 from connectors.errors import (
     ConnectorError,
@@ -33,6 +32,7 @@ from meetings.hubspot_meetings import hubspot_meeting_sync
 from meetings.models import Booking, WorkState
 from meetings.steps import StepResult
 from meetings.zoom_meetings import zoom_meeting_sync
+from sync.claims import task_enqueue
 from sync.scheduling import task_lease
 
 MAX_ATTEMPTS = 6
@@ -54,13 +54,11 @@ def booking_crm_execute(booking_id: int) -> str:
         if outcome.commit():
             return f"booking {booking_id}: zoom {outcome.zoom[0]}, hubspot {outcome.hubspot[0]}"
     # The booking kept changing under us: hand it to a fresh delivery a little later.
-    Schedule.objects.create(
-        name=f"booking-crm-{booking_id}-rounds",
-        func=CRM_TASK,
-        args=repr((booking_id,)),
-        schedule_type=Schedule.ONCE,
-        repeats=1,
-        next_run=timezone.now() + dt.timedelta(seconds=30),
+    task_enqueue(
+        CRM_TASK,
+        booking_id,
+        name=f"booking-crm-{booking_id}",
+        not_before=timezone.now() + dt.timedelta(seconds=30),
     )
     return f"booking {booking_id}: still changing, queued again"
 
@@ -153,13 +151,8 @@ class _Round:
                 Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)
                 return False
             if retry_at is not None:
-                Schedule.objects.create(
-                    name=f"booking-crm-{booking.pk}-{int(retry_at.timestamp() * 1000)}",
-                    func=CRM_TASK,
-                    args=repr((booking.pk,)),
-                    schedule_type=Schedule.ONCE,
-                    repeats=1,
-                    next_run=retry_at,
+                task_enqueue(
+                    CRM_TASK, booking.pk, name=f"booking-crm-{booking.pk}", not_before=retry_at
                 )
         return True
 

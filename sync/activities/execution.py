@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
 from django.utils import timezone
 
 from connectors.errors import ConnectorError, RateLimitedError, ReauthRequiredError, TransientError
@@ -23,6 +22,7 @@ from sync.activities.retries import failed_links_retry
 from sync.activities.runs import activity_sync_request, run_enqueue
 from sync.activities.to_hubspot import salesforce_tasks_to_hubspot
 from sync.activities.to_salesforce import hubspot_activities_to_salesforce
+from sync.claims import claim_expires_at, run_claim
 from sync.models import ActivityFinding, ActivitySyncRun, ActivitySyncSettings
 from sync.models.activities import ActivityFindingReason as Reason
 from sync.scheduling import task_lease
@@ -75,23 +75,12 @@ def activity_sync_execute(run_id: int) -> str:
 
 
 def _claim(run_id: int) -> ActivitySyncRun | None:
-    lease = task_lease()
-    now = timezone.now()
-    claimable = Q(status=Status.QUEUED) | Q(status=Status.RUNNING, started_at__lt=now - lease)
     run = ActivitySyncRun.objects.filter(pk=run_id).first()
     if run is None or _another_run_is_live(run):
         # One run per organisation at a time: two would read the same records and race for
         # the same links and cursors.
         return None
-    claimed = (
-        ActivitySyncRun.objects.filter(claimable, pk=run_id, attempts=run.attempts)
-        .filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
-        .update(status=Status.RUNNING, started_at=now, attempts=run.attempts + 1)
-    )
-    if not claimed:
-        return None
-    run.refresh_from_db()
-    return run
+    return run_claim(ActivitySyncRun, run_id, respect_not_before=True)
 
 
 def _check_later(run_id: int) -> str:
@@ -110,7 +99,7 @@ def _check_later(run_id: int) -> str:
     )
     if run.status == Status.QUEUED and run.not_before and run.not_before > timezone.now():
         return f"activity run {run_id}: not due yet"  # its own schedule delivers it
-    later = (live or timezone.now()) + task_lease() + dt.timedelta(seconds=1)
+    later = claim_expires_at(live or timezone.now())
     run_enqueue(run, later)
     return f"activity run {run_id}: another run is live; checking again at {later:%H:%M:%S}"
 

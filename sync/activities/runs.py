@@ -11,10 +11,9 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.models import Schedule
-from django_q.tasks import async_task
 
 from accounts.models import Organization
+from sync.claims import task_enqueue
 from sync.models import ActivitySyncRun, ActivitySyncSettings
 
 RUN_TASK = "sync.tasks.activity_sync_run"
@@ -54,17 +53,7 @@ def activity_sync_request(
 
 
 def run_enqueue(run: ActivitySyncRun, not_before: dt.datetime | None) -> None:
-    if not_before is None or not_before <= timezone.now():
-        async_task(RUN_TASK, run.pk, task_name=f"activity-sync-{run.pk}")
-        return
-    Schedule.objects.create(
-        name=f"activity-sync-{run.pk}-{run.attempts}",
-        func=RUN_TASK,
-        args=repr((run.pk,)),
-        schedule_type=Schedule.ONCE,
-        repeats=1,
-        next_run=not_before,
-    )
+    task_enqueue(RUN_TASK, run.pk, name=f"activity-sync-{run.pk}", not_before=not_before)
 
 
 def organizations_to_sync(now: dt.datetime | None = None) -> list[int]:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
 from django.utils import timezone
 
 from connectors.errors import ConnectorError, ReauthRequiredError, TransientError
 from connectors.models import ApiCall, Connection, ConnectionStatus
 from connectors.services import connection_client
+from sync.claims import claim_expires_at, run_claim
 from sync.models import Attendance, SyncRun, Webinar, WebinarSyncSettings
 from sync.models.audit import FindingCategory
-from sync.scheduling import task_lease
 from sync.webinars.findings import Findings
 from sync.webinars.hubspot_writing import (
     contacts_sync,
@@ -40,7 +39,7 @@ class RunPaused(Exception):
 
 def webinar_sync_execute(run_id: int) -> str:
     """Do run `run_id` unless another delivery already did or is doing it. Returns a summary."""
-    run = _claim(run_id)
+    run = run_claim(SyncRun, run_id)
     if run is None:
         return _check_later(run_id)
     findings = Findings()
@@ -64,33 +63,13 @@ def webinar_sync_execute(run_id: int) -> str:
     return f"run {run.pk}: {status}"
 
 
-def _claim(run_id: int) -> SyncRun | None:
-    lease = task_lease()
-    now = timezone.now()
-    claimable = Q(status=SyncRun.Status.QUEUED) | Q(
-        status=SyncRun.Status.RUNNING, started_at__lt=now - lease
-    )
-    run = SyncRun.objects.filter(pk=run_id).first()
-    if run is None:
-        return None
-    claimed = (
-        SyncRun.objects.filter(claimable, pk=run_id)
-        .filter(attempts=run.attempts)
-        .update(status=SyncRun.Status.RUNNING, started_at=now, attempts=run.attempts + 1)
-    )
-    if not claimed:
-        return None
-    run.refresh_from_db()
-    return run
-
-
 def _check_later(run_id: int) -> str:
     """Not claimable now. If another delivery holds a live claim, look again when that claim
     would have expired: should its worker die, this delivery takes over instead of being lost."""
     run = SyncRun.objects.filter(pk=run_id).first()
     if run is None or run.status != SyncRun.Status.RUNNING or run.started_at is None:
         return f"run {run_id}: already done or in progress"
-    run_enqueue(run, run.started_at + task_lease() + dt.timedelta(seconds=1))
+    run_enqueue(run, claim_expires_at(run.started_at))
     return f"run {run_id}: in progress elsewhere; checking again when its claim expires"
 
 

@@ -14,10 +14,9 @@ import datetime as dt
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from django_q.models import Schedule
-from django_q.tasks import async_task
 
 from accounts.models import Organization
+from sync.claims import claim_expired, task_enqueue
 from sync.models import SyncRun, Webinar, ZoomUser
 
 RUN_TASK = "sync.tasks.webinar_sync"
@@ -74,7 +73,7 @@ def webinar_sync_request(
             if open_run.status == SyncRun.Status.RUNNING and not open_run.rerun_requested:
                 open_run.rerun_requested = True
                 open_run.save(update_fields=["rerun_requested"])
-            if _claim_expired(open_run):
+            if claim_expired(open_run):
                 run_enqueue(open_run, None)  # its worker died: this delivery takes over
             return open_run
         run = SyncRun.objects.create(
@@ -88,26 +87,5 @@ def webinar_sync_request(
     return run
 
 
-def _claim_expired(run: SyncRun) -> bool:
-    from sync.scheduling import task_lease
-
-    return (
-        run.status == SyncRun.Status.RUNNING
-        and run.started_at is not None
-        and run.started_at < timezone.now() - task_lease()
-    )
-
-
 def run_enqueue(run: SyncRun, not_before: dt.datetime | None) -> None:
-    # With the ORM broker the task row commits with the run row (or neither does).
-    if not_before is None or not_before <= timezone.now():
-        async_task(RUN_TASK, run.pk, task_name=f"webinar-sync-{run.pk}")
-        return
-    Schedule.objects.create(
-        name=f"webinar-sync-{run.pk}",
-        func=RUN_TASK,
-        args=repr((run.pk,)),
-        schedule_type=Schedule.ONCE,
-        repeats=1,
-        next_run=not_before,
-    )
+    task_enqueue(RUN_TASK, run.pk, name=f"webinar-sync-{run.pk}", not_before=not_before)
