@@ -54,7 +54,10 @@ def stale_runs_requeue() -> str:
 
     expired = timezone.now() - task_lease()
     count = 0
-    for model, enqueue in ((SyncRun, webinar_run_enqueue), (ActivitySyncRun, activity_run_enqueue)):
+    for model, enqueue in (
+        (SyncRun, webinar_run_enqueue),
+        (ActivitySyncRun, activity_run_enqueue),
+    ):
         for run in model.objects.filter(status="running", started_at__lt=expired)[:200]:
             enqueue(run, None)
             count += 1

@@ -7,7 +7,6 @@ import time
 
 import pytest
 import requests
-import responses
 
 from connectors.errors import (
     NotFoundError,
@@ -200,7 +199,7 @@ def test_retry_after_iso_date_as_zoom_sends_for_daily_limits():
     assert retry_after_seconds({}) is None
 
 
-@responses.activate
-def test_unmatched_requests_never_reach_the_network():
-    with pytest.raises(requests.ConnectionError):
+def test_unmatched_requests_never_reach_the_network(http_mock):
+    # The suite-wide `http_mock` fixture refuses anything not routed to a fake.
+    with pytest.raises(requests.ConnectionError, match="Responses"):
         requests.get("https://example.com/", timeout=1)
