@@ -231,6 +231,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": "/api/v1",
 }
+# Seconds a process keeps a meeting type's booking context (type, hosts, rules, connections);
+# changes saved elsewhere reach bookings within this time (meetings/booking_context.py).
+MEETINGS_BOOKING_CONTEXT_TTL = env_int("MEETINGS_BOOKING_CONTEXT_TTL", 5)
 # The bare baseline endpoint of `manage.py bench_bookings`; never on in a deployment.
 MEETINGS_BENCH_ENDPOINTS = env_bool("MEETINGS_BENCH_ENDPOINTS", default=False)
 

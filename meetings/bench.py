@@ -1,5 +1,5 @@
 """The benchmark's baseline: a bare DRF create of the same model, with the same token auth but
-none of the booking rules (no routing, no overlap lock, no idempotency, no queued work).
+none of the booking rules (no routing, no overlap check, no idempotency, no queued work).
 Mounted only when settings.MEETINGS_BENCH_ENDPOINTS is on (`manage.py bench_bookings`)."""
 
 from __future__ import annotations

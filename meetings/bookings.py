@@ -1,11 +1,12 @@
 """Booking services: create, reschedule, cancel. Database only; the CRM work is queued.
 
-No double booking: every write that gives a host a time takes a row lock on the host's
-membership of the organisation (`SELECT ... FOR UPDATE` on PostgreSQL; on SQLite the IMMEDIATE
-transaction already holds the database's single write lock) and checks for an overlapping
-confirmed booking under that lock, so concurrent requests for one host are serialised and the
-second sees the first. A request holds at most one host lock at a time (see
-`_book_first_free`), so two requests never deadlock.
+No double booking. A booking is written in one short transaction that first reads which hosts
+are busy at that time (and who was booked last, for the round robin), then inserts the booking
+and its queued task. Two requests racing for one host's slot are settled by the database: on
+PostgreSQL an exclusion constraint (migration 0002) makes the second insert wait for the first
+and then fail, and the request looks again (the host is busy now: the next candidate, or 409);
+on SQLite the IMMEDIATE transaction holds the single writer lock from the read to the commit.
+No row locks are taken, so requests for different slots never wait for each other.
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from accounts.models import Membership, Organization
-from connectors.models import Connection, ConnectionStatus
-from meetings.models import Booking, MeetingType, RoutingRule, WorkState
+from accounts.models import Organization
+from meetings.booking_context import BookingContext, booking_context
+from meetings.models import Booking, WorkState
+from meetings.models.bookings import NO_OVERLAP_CONSTRAINT
 from meetings.routing import Candidate, host_candidates
 
 CRM_TASK = "meetings.tasks.booking_crm_sync"
@@ -59,46 +60,43 @@ def booking_create(
     Raises BookingError (unknown/inactive type, past start, unknown host) and BookingConflict
     (no eligible host free). Queues the Zoom/HubSpot work in the same transaction.
     """
-    meeting_type = _meeting_type(organization, meeting_type_slug)
-    if meeting_type is None:
+    context = booking_context(organization_id=organization.pk, slug=meeting_type_slug)
+    if context is None:
         raise BookingError("Unknown or inactive meeting type.", field="meeting_type")
     _require_future(start)
-    end = start + dt.timedelta(minutes=meeting_type.duration_minutes)
-    hosts = _hosts(meeting_type)
-    if host_email:
-        host = next((h for h in hosts if h.email.casefold() == host_email.casefold()), None)
-        if host is None:
-            raise BookingError("Not a host of this meeting type.", field="host_email")
-        candidates = [Candidate(host, "host chosen by the client")]
-    else:
-        candidates = host_candidates(
-            meeting_type=meeting_type, invitee_email=invitee_email, hosts=hosts
-        )
-    if not candidates:
+    if not context.hosts:
         raise BookingError("This meeting type has no hosts.", field="meeting_type")
-    with transaction.atomic():
-        booking = _book_first_free(
-            organization,
-            candidates,
-            start,
-            end,
-            lambda chosen: Booking(
-                organization=organization,
-                meeting_type=meeting_type,
-                host=chosen.host,
-                start_at=start,
-                end_at=end,
-                invitee_email=invitee_email,
-                invitee_name=invitee_name,
-                invitee_company=company or "",
-                answers=answers or {},
-                routing_reason=chosen.reason[:500],
-            ),
-        )
-        _plan_crm_work(booking, meeting_type)
-        booking.save()
-        _enqueue_if_pending(booking)
-    return booking
+    chosen_host = None
+    if host_email:
+        chosen_host = context.host_by_email(host_email)
+        if chosen_host is None:
+            raise BookingError("Not a host of this meeting type.", field="host_email")
+    booking = Booking(
+        organization=organization,
+        meeting_type=context.meeting_type,
+        start_at=start,
+        end_at=start + dt.timedelta(minutes=context.meeting_type.duration_minutes),
+        invitee_email=invitee_email,
+        invitee_name=invitee_name,
+        invitee_company=company or "",
+        answers=answers or {},
+    )
+    _plan_crm_work(booking, context)
+    # Each pass that loses a race finds one more host busy, so this ends.
+    for _ in range(len(context.hosts) + 1):
+        candidate = None
+        try:
+            with transaction.atomic():
+                candidate = _first_free(context, booking, chosen_host)
+                booking.host, booking.routing_reason = candidate.host, candidate.reason[:500]
+                booking.save(force_insert=True)
+                _enqueue_if_pending(booking)
+            return booking
+        except IntegrityError as error:
+            if not _is_overlap(error):
+                raise
+            booking.pk = None  # a concurrent booking took the slot: look again
+    raise BookingConflict("The host already has a booking at that time.")
 
 
 def booking_reschedule(*, booking: Booking, start: dt.datetime) -> Booking:
@@ -107,18 +105,23 @@ def booking_reschedule(*, booking: Booking, start: dt.datetime) -> Booking:
         raise BookingError("A cancelled booking cannot be rescheduled.", code="cancelled")
     _require_future(start)
     end = start + (booking.end_at - booking.start_at)
-    with transaction.atomic():
-        _lock_hosts(booking.organization, [booking.host_id])
-        if _busy_hosts(booking.organization, [booking.host_id], start, end, exclude=booking.pk):
-            raise BookingConflict("The host already has a booking at that time.")
-        booking = Booking.objects.select_for_update().get(pk=booking.pk)
-        if booking.status == Booking.Status.CANCELLED:
-            raise BookingError("A cancelled booking cannot be rescheduled.", code="cancelled")
-        booking.start_at, booking.end_at = start, end
-        booking.reschedule_count += 1
-        _replan(booking)
-        booking.save()
-        _enqueue_if_pending(booking)
+    try:
+        with transaction.atomic():
+            booking = Booking.objects.select_for_update().get(pk=booking.pk)
+            if booking.status == Booking.Status.CANCELLED:
+                raise BookingError("A cancelled booking cannot be rescheduled.", code="cancelled")
+            hosts = [booking.host_id]
+            if _busy_hosts(booking.organization_id, hosts, start, end, exclude=booking.pk):
+                raise BookingConflict("The host already has a booking at that time.")
+            booking.start_at, booking.end_at = start, end
+            booking.reschedule_count += 1
+            _replan(booking)
+            booking.save()
+            _enqueue_if_pending(booking)
+    except IntegrityError as error:
+        if not _is_overlap(error):
+            raise
+        raise BookingConflict("The host already has a booking at that time.") from None
     return booking
 
 
@@ -143,123 +146,84 @@ def _require_future(start: dt.datetime) -> None:
         raise BookingError("The start time is in the past.", field="start")
 
 
-def _meeting_type(organization: Organization, slug: str) -> MeetingType | None:
-    """The active type with what booking it needs in one query: whether it has routing rules
-    and which of the organisation's connections are active."""
-    active = Connection.objects.filter(
-        organization_id=OuterRef("organization_id"), status=ConnectionStatus.ACTIVE
-    )
-    return (
-        MeetingType.objects.filter(organization=organization, slug=slug, active=True)
-        .annotate(
-            has_rules=Exists(RoutingRule.objects.filter(meeting_type=OuterRef("pk"))),
-            zoom_connected=Exists(active.filter(provider="zoom")),
-            hubspot_connected=Exists(active.filter(provider="hubspot")),
+def _first_free(context: BookingContext, booking: Booking, chosen_host) -> Candidate:
+    """The first candidate host free at the booking's time, read in the caller's transaction."""
+    organization_id, start, end = booking.organization_id, booking.start_at, booking.end_at
+    if chosen_host is not None:
+        candidates = [Candidate(chosen_host, "host chosen by the client")]
+        busy = _busy_hosts(organization_id, [chosen_host.pk], start, end)
+    else:
+        busy, round_robin = _host_availability(organization_id, context.hosts, start, end)
+        candidates = host_candidates(
+            context=context, invitee_email=booking.invitee_email, round_robin=round_robin
         )
-        .first()
-    )
+    candidate = next((c for c in candidates if c.host.pk not in busy), None)
+    if candidate is None:
+        raise BookingConflict("The host already has a booking at that time.")
+    return candidate
 
 
-def _hosts(meeting_type: MeetingType) -> list:
-    """Hosts who are (still) members of the organisation, each with `last_booked_at`."""
-    last_booked = Booking.objects.filter(
-        organization_id=meeting_type.organization_id, host_id=OuterRef("pk")
-    ).order_by("-created_at")
-    return list(
-        get_user_model()
-        .objects.filter(
-            hosted_meeting_types=meeting_type,
-            is_active=True,
-            memberships__organization_id=meeting_type.organization_id,
-        )
-        .annotate(last_booked_at=Subquery(last_booked.values("created_at")[:1]))
-        .order_by("pk")
-    )
-
-
-class _HostBusy(Exception):
-    pass
-
-
-def _book_first_free(organization, candidates, start, end, build) -> Booking:
-    """The unsaved booking for the first candidate free in [start, end), decided under that
-    host's lock (held until the caller's transaction ends).
-
-    One host is locked at a time, each in a savepoint: a busy host's lock is released when its
-    savepoint rolls back (PostgreSQL releases row locks taken in a rolled-back savepoint), so no
-    two requests ever hold locks in opposite orders. Interchangeable fallback hosts that another
-    request is booking right now are passed over first (SKIP LOCKED) and waited for only if
-    nobody else is free, which keeps concurrent bookings from queueing on one host.
-    """
-    waited_for = []
-    for candidate in candidates:
-        outcome = _try_host(
-            organization, candidate.host.pk, start, end, skip_locked=candidate.interchangeable
-        )
-        if outcome == "free":
-            return build(candidate)
-        if outcome == "locked":
-            waited_for.append(candidate)
-    for candidate in waited_for:
-        if _try_host(organization, candidate.host.pk, start, end) == "free":
-            return build(candidate)
-    raise BookingConflict("The host already has a booking at that time.")
-
-
-def _try_host(organization, host_id: int, start, end, *, skip_locked: bool = False) -> str:
-    """ "free" (the host's lock is now held), "busy" or "locked" (by another request)."""
-    try:
-        with transaction.atomic():
-            locked = _lock_hosts(organization, [host_id], skip_locked=skip_locked)
-            if not locked and connection_supports_skip_locked():
-                return "locked"
-            if _busy_hosts(organization, [host_id], start, end):
-                raise _HostBusy
-    except _HostBusy:
-        return "busy"
-    return "free"
-
-
-def connection_supports_skip_locked() -> bool:
-    from django.db import connection
-
-    return connection.features.has_select_for_update_skip_locked
-
-
-def _lock_hosts(organization, host_ids: list[int], *, skip_locked: bool = False) -> list[int]:
-    """Lock the hosts' memberships in primary-key order; returns the locked membership ids.
-
-    PostgreSQL: SELECT ... FOR UPDATE. SQLite ignores it: its IMMEDIATE transactions already
-    hold the database's single write lock from BEGIN, which serialises every booking.
-    """
-    return list(
-        Membership.objects.select_for_update(skip_locked=skip_locked)
-        .filter(organization=organization, user_id__in=host_ids)
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
-
-
-def _busy_hosts(organization, host_ids, start, end, *, exclude: int | None = None) -> set[int]:
-    # Scoped to the organisation like the host lock: another organisation's bookings are
-    # neither visible through a 409 nor serialised with this one's.
-    overlapping = Booking.objects.filter(
-        organization=organization,
-        host_id__in=host_ids,
+def _overlapping(organization_id: int, start, end):
+    # Scoped to the organisation like the constraint: another organisation's bookings of a
+    # shared user are never visible through a 409.
+    return Booking.objects.filter(
+        organization_id=organization_id,
         status=Booking.Status.CONFIRMED,
         start_at__lt=end,
         end_at__gt=start,
     )
+
+
+def _busy_hosts(organization_id, host_ids, start, end, *, exclude: int | None = None) -> set[int]:
+    overlapping = _overlapping(organization_id, start, end).filter(host_id__in=host_ids)
     if exclude is not None:
         overlapping = overlapping.exclude(pk=exclude)
     return set(overlapping.values_list("host_id", flat=True))
 
 
-def _plan_crm_work(booking: Booking, meeting_type: MeetingType) -> None:
+def _host_availability(organization_id: int, hosts, start, end) -> tuple[set[int], list[int]]:
+    """(ids of the hosts busy in [start, end), every host id in round-robin order: never booked
+    first, then by when the host's latest booking was made, ties by id), in one statement.
+
+    Hand-written because it runs in every booking: built through the ORM (an Exists and a
+    Subquery per host) it took longer to compile than the database takes to run it. Portable
+    SQL; the test suite runs it on PostgreSQL and SQLite.
+    """
+    booking, user = Booking._meta.db_table, get_user_model()._meta.db_table
+    ids = [host.pk for host in hosts]
+    sql = f"""
+        SELECT id, busy FROM (
+            SELECT u.id AS id,
+                   EXISTS (SELECT 1 FROM {booking} b
+                           WHERE b.host_id = u.id AND b.organization_id = %s AND b.status = %s
+                             AND b.end_at > %s AND b.start_at < %s) AS busy,
+                   (SELECT MAX(b.created_at) FROM {booking} b
+                    WHERE b.host_id = u.id AND b.organization_id = %s) AS last_booked
+            FROM {user} u WHERE u.id IN ({", ".join(["%s"] * len(ids))})
+        ) AS hosts
+        ORDER BY last_booked IS NOT NULL, last_booked, id
+    """  # noqa: S608 - table names from model metadata; every value is a parameter
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [organization_id, Booking.Status.CONFIRMED, adapt(start), adapt(end)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, organization_id, *ids])
+        rows = cursor.fetchall()
+    return {pk for pk, busy in rows if busy}, [pk for pk, _ in rows]
+
+
+def _is_overlap(error: IntegrityError) -> bool:
+    """Whether PostgreSQL's exclusion constraint refused the write (another request's booking
+    overlaps, committed after this transaction read the host's bookings)."""
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == NO_OVERLAP_CONSTRAINT
+
+
+def _plan_crm_work(booking: Booking, context: BookingContext) -> None:
     """Initial CRM states, from the type's settings and the organisation's connections."""
+    meeting_type = context.meeting_type
     if not meeting_type.uses_zoom:
         booking.zoom_state, booking.zoom_reason = WorkState.SKIPPED, "no video conference"
-    elif not meeting_type.zoom_connected:
+    elif not context.zoom_connected:
         booking.zoom_state = WorkState.FAILED
         booking.zoom_reason = "Zoom is not connected; no Zoom link was created"
     else:
@@ -267,7 +231,7 @@ def _plan_crm_work(booking: Booking, meeting_type: MeetingType) -> None:
     if not meeting_type.sync_to_hubspot:
         booking.hubspot_state = WorkState.SKIPPED
         booking.hubspot_reason = "sync to HubSpot is off for this meeting type"
-    elif not meeting_type.hubspot_connected:
+    elif not context.hubspot_connected:
         booking.hubspot_state, booking.hubspot_reason = WorkState.SKIPPED, "HubSpot not connected"
     else:
         booking.hubspot_state, booking.hubspot_reason = WorkState.PENDING, ""

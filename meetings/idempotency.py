@@ -1,9 +1,9 @@
 """`Idempotency-Key` for POST endpoints: a retry replays the first response.
 
-The record is inserted in the same transaction as the work it guards, under a unique
+The record is inserted first, in the same transaction as the work it guards, under a unique
 (organisation, key) constraint. A concurrent duplicate blocks on that insert until the first
-commits (PostgreSQL's unique index; SQLite's single writer), then finds the stored response and
-replays it, so concurrent duplicates create one booking. The same key with a different request
+commits (PostgreSQL's unique index; SQLite's single writer), fails, and replays the stored
+response, so concurrent duplicates create one booking. The same key with a different request
 (method, path or body) answers 422. Responses 5xx are not stored (the transaction rolls back) and
 may be retried with the same key. Keys are per organisation and never expire here.
 """
@@ -48,29 +48,30 @@ def idempotent(view_method):
             )
         organization = request.auth.organization
         fingerprint = request_fingerprint(request)
-        with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        organization=organization,
-                        key=key,
-                        request_hash=fingerprint,
-                        response_status=0,
-                    )
-            except IntegrityError:
-                first = IdempotencyRecord.objects.get(organization=organization, key=key)
-                return _replay(first, fingerprint)
-            try:
-                response = view_method(self, request, *args, **kwargs)
-            except (APIException, Http404, PermissionDenied) as exc:
-                response = self.handle_exception(exc)
-            if response.status_code >= 500:
-                transaction.set_rollback(True)
-                return response
-            record.response_status = response.status_code
-            record.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
-            record.save(update_fields=["response_status", "response_body"])
-        return response
+        claimed = False
+        try:
+            with transaction.atomic():
+                record = IdempotencyRecord.objects.create(
+                    organization=organization, key=key, request_hash=fingerprint, response_status=0
+                )
+                claimed = True
+                try:
+                    response = view_method(self, request, *args, **kwargs)
+                except (APIException, Http404, PermissionDenied) as exc:
+                    response = self.handle_exception(exc)
+                if response.status_code >= 500:
+                    transaction.set_rollback(True)
+                    return response
+                record.response_status = response.status_code
+                record.response_body = json.loads(json.dumps(response.data, cls=DjangoJSONEncoder))
+                record.save(update_fields=["response_status", "response_body"])
+            return response
+        except IntegrityError:
+            if claimed:
+                raise
+        # The key was taken: its first request has committed (the insert waited for it).
+        first = IdempotencyRecord.objects.get(organization=organization, key=key)
+        return _replay(first, fingerprint)
 
     return wrapper
 

@@ -15,9 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Max
-
-from meetings.models import Booking, HubSpotOwner, MeetingType, RoutingRule
+from meetings.booking_context import BookingContext
+from meetings.models import HubSpotOwner, RoutingRule
 from sync.models import CrmRecord
 
 
@@ -25,8 +24,6 @@ from sync.models import CrmRecord
 class Candidate:
     host: object
     reason: str
-    # Fallback hosts are interchangeable: one being booked right now may be passed over.
-    interchangeable: bool = False
 
 
 @dataclass(frozen=True)
@@ -77,22 +74,25 @@ def rule_matches(rule: RoutingRule, value: str) -> bool:
     return actual == wanted
 
 
-def host_candidates(*, meeting_type: MeetingType, invitee_email: str, hosts: list) -> list:
-    """Every host of the type, best first, each with the reason it would be chosen."""
+def host_candidates(
+    *, context: BookingContext, invitee_email: str, round_robin: list[int]
+) -> list[Candidate]:
+    """Every host of the type, best first, each with the reason it would be chosen.
+
+    `round_robin` is the hosts' ids least recently booked first: the order of the fallbacks."""
+    hosts = context.hosts
     if not hosts:
         return []
     by_id = {host.pk: host for host in hosts}
+    organization_id = context.meeting_type.organization_id
     chosen: list[Candidate] = []
-    # `has_rules` (annotated by the booking service) spares a query for types without rules.
-    has_rules = getattr(meeting_type, "has_rules", True)
-    rules = list(meeting_type.routing_rules.all()) if has_rules else []
-    if rules:
-        invitee = invitee_records(organization_id=meeting_type.organization_id, email=invitee_email)
-        for position, rule in enumerate(rules, start=1):
+    if context.rules:
+        invitee = invitee_records(organization_id=organization_id, email=invitee_email)
+        for position, rule in enumerate(context.rules, start=1):
             value = rule_value(rule, invitee)
             if not rule_matches(rule, value):
                 continue
-            host = _rule_host(rule, value, by_id, meeting_type.organization_id)
+            host = _rule_host(rule, value, by_id, organization_id)
             if host is None:
                 continue
             label = f"rule {position} ({rule.field} {rule.get_operator_display()}"
@@ -100,12 +100,11 @@ def host_candidates(*, meeting_type: MeetingType, invitee_email: str, hosts: lis
             chosen.append(Candidate(host, f"{label} matched {value!r}: host {host.email}"))
             break
     first = chosen[0].host.pk if chosen else None
-    for host in _least_recently_booked(meeting_type.organization_id, hosts):
-        if host.pk == first:
-            continue
-        prefix = f"{chosen[0].reason} was busy; " if chosen else "no routing rule matched; "
-        reason = prefix + f"least recently booked host {host.email}"
-        chosen.append(Candidate(host, reason, interchangeable=True))
+    prefix = f"{chosen[0].reason} was busy; " if chosen else "no routing rule matched; "
+    for host_id in round_robin:
+        if host_id != first and host_id in by_id:
+            host = by_id[host_id]
+            chosen.append(Candidate(host, prefix + f"least recently booked host {host.email}"))
     return chosen
 
 
@@ -120,16 +119,3 @@ def _rule_host(rule: RoutingRule, value: str, by_id: dict, organization_id: int)
     if not email:
         return None
     return next((h for h in by_id.values() if h.email.casefold() == email.casefold()), None)
-
-
-def _least_recently_booked(organization_id: int, hosts: list) -> list:
-    if hosts and all(hasattr(h, "last_booked_at") for h in hosts):
-        last = {h.pk: h.last_booked_at for h in hosts}  # annotated by the booking service
-    else:
-        last = dict(
-            Booking.objects.filter(organization_id=organization_id, host__in=hosts)
-            .values("host")
-            .annotate(last=Max("created_at"))
-            .values_list("host", "last")
-        )
-    return sorted(hosts, key=lambda h: (last.get(h.pk) is not None, last.get(h.pk) or 0, h.pk))

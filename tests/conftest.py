@@ -5,6 +5,7 @@ import responses
 
 from connectors.sandbox.core import Sandbox
 from connectors.sandbox.testing import sandbox_mount
+from meetings.booking_context import booking_context_clear
 from tests.factories import organization_make, user_make
 
 
@@ -43,6 +44,12 @@ def is_postgres():
     from django.db import connection
 
     return connection.vendor == "postgresql"
+
+
+@pytest.fixture(autouse=True)
+def _booking_context_fresh():
+    """Rolled-back tests can reuse ids: no test sees another's cached meeting type."""
+    booking_context_clear()
 
 
 @pytest.fixture(autouse=True)

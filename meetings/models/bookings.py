@@ -10,6 +10,10 @@ from django.db import models
 from accounts.models import TenantModel
 from meetings.models.meeting_types import MeetingType
 
+#: PostgreSQL's exclusion constraint against overlapping confirmed bookings of one host
+#: (migration 0002; SQLite has none and relies on its single writer lock).
+NO_OVERLAP_CONSTRAINT = "booking_no_overlap"
+
 
 class WorkState(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -70,7 +74,12 @@ class Booking(TenantModel):
 
     class Meta:
         indexes = [
-            models.Index(fields=["host", "start_at"], name="booking_host_start"),
+            # The overlap check reads a host's bookings that end after the start: the future ones.
+            models.Index(fields=["organization", "host", "end_at"], name="booking_host_end"),
+            # The round robin's "latest booking of each host".
+            models.Index(
+                fields=["organization", "host", "-created_at"], name="booking_host_created"
+            ),
             models.Index(fields=["organization", "-created_at"], name="booking_org_created"),
         ]
         ordering = ["-start_at", "-pk"]

@@ -1,6 +1,6 @@
-"""Concurrent requests on PostgreSQL (real row locks, real threads): one booking per slot, and
-one booking per Idempotency-Key. On SQLite the writer lock serialises requests anyway; the
-sequential forms of these tests are in test_api.py."""
+"""Concurrent requests on PostgreSQL (real threads, the real exclusion constraint and unique
+index): one booking per slot, and one booking per Idempotency-Key. On SQLite the writer lock
+serialises requests anyway; the sequential forms of these tests are in test_api.py."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ CLIENTS = 16
 @pytest.fixture(autouse=True)
 def _postgres_only():
     if db_connection.vendor != "postgresql":
-        pytest.skip("row locks are real on PostgreSQL (DATABASE_URL=postgres://...)")
+        pytest.skip("real concurrency needs PostgreSQL (DATABASE_URL=postgres://...)")
 
 
 def _race(send) -> list[int]:
