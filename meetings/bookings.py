@@ -4,7 +4,8 @@ No double booking. A booking is written in one short transaction that first read
 are busy at that time (and who was booked last, for the round robin), then inserts the booking
 and its queued task. Two requests racing for one host's slot are settled by the database: on
 PostgreSQL an exclusion constraint (migration 0002) makes the second insert wait for the first
-and then fail, and the request looks again (the host is busy now: the next candidate, or 409);
+and then fail (or, when both check at the same instant, the deadlock detector aborts one), and
+the losing request looks again (the host is busy now: the next candidate, or 409);
 on SQLite the IMMEDIATE transaction holds the single writer lock from the read to the commit.
 No row locks are taken, so requests for different slots never wait for each other.
 """
@@ -16,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -27,6 +28,7 @@ from meetings.models.bookings import NO_OVERLAP_CONSTRAINT
 from meetings.routing import Candidate, host_candidates
 
 CRM_TASK = "meetings.tasks.booking_crm_sync"
+DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
 class BookingError(Exception):
@@ -92,8 +94,8 @@ def booking_create(
                 booking.save(force_insert=True)
                 _enqueue_if_pending(booking)
             return booking
-        except IntegrityError as error:
-            if not _is_overlap(error):
+        except (IntegrityError, OperationalError) as error:
+            if not _lost_race(error):
                 raise
             booking.pk = None  # a concurrent booking took the slot: look again
     raise BookingConflict("The host already has a booking at that time.")
@@ -118,8 +120,8 @@ def booking_reschedule(*, booking: Booking, start: dt.datetime) -> Booking:
             _replan(booking)
             booking.save()
             _enqueue_if_pending(booking)
-    except IntegrityError as error:
-        if not _is_overlap(error):
+    except (IntegrityError, OperationalError) as error:
+        if not _lost_race(error):
             raise
         raise BookingConflict("The host already has a booking at that time.") from None
     return booking
@@ -211,10 +213,15 @@ def _host_availability(organization_id: int, hosts, start, end) -> tuple[set[int
     return {pk for pk, busy in rows if busy}, [pk for pk, _ in rows]
 
 
-def _is_overlap(error: IntegrityError) -> bool:
-    """Whether PostgreSQL's exclusion constraint refused the write (another request's booking
-    overlaps, committed after this transaction read the host's bookings)."""
-    diag = getattr(error.__cause__, "diag", None)
+def _lost_race(error: DatabaseError) -> bool:
+    """Whether the write lost to a concurrent overlapping booking (committed after this
+    transaction read the host's bookings): PostgreSQL's exclusion constraint refused it, or, when
+    two such inserts checked each other at the same instant, its deadlock detector aborted this
+    one (exclusion constraints check after inserting, so both can wait for the other)."""
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) == DEADLOCK_DETECTED:
+        return True
+    diag = getattr(cause, "diag", None)
     return getattr(diag, "constraint_name", None) == NO_OVERLAP_CONSTRAINT
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 
+import psycopg
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db import connection as db_connection
 
 from meetings import bookings
@@ -97,6 +98,34 @@ def test_a_booking_overtaken_with_no_host_left_answers_409(
     assert response.status_code == 409
     assert response.json()["code"] == "host_unavailable"
     assert Booking.objects.count() == 1
+
+
+def test_a_booking_aborted_by_the_deadlock_detector_looks_again(api, meeting_type_a, monkeypatch):
+    # Two overlapping inserts that check the exclusion constraint at the same instant wait for
+    # each other; PostgreSQL aborts one with "deadlock detected" instead of the violation.
+    real_save, calls = Booking.save, []
+
+    def deadlocked_once(booking, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            cause = psycopg.errors.DeadlockDetected("deadlock detected")
+            raise OperationalError("deadlock detected") from cause
+        return real_save(booking, *args, **kwargs)
+
+    monkeypatch.setattr(Booking, "save", deadlocked_once)
+    response = api.post(BOOKINGS, booking_body(meeting_type_a, in_days(2)), format="json")
+    assert response.status_code == 201
+    assert len(calls) == 2
+    assert Booking.objects.count() == 1
+
+
+def test_another_database_error_is_not_mistaken_for_a_lost_race(api, meeting_type_a, monkeypatch):
+    def fails(booking, *args, **kwargs):
+        raise OperationalError("server closed the connection") from psycopg.errors.AdminShutdown()
+
+    monkeypatch.setattr(Booking, "save", fails)
+    with pytest.raises(OperationalError):
+        api.post(BOOKINGS, booking_body(meeting_type_a, in_days(2)), format="json")
 
 
 def test_a_reschedule_overtaken_after_its_read_answers_409(
