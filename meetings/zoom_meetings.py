@@ -6,8 +6,10 @@ raises RateLimitedError with the wait until 00:00 UTC, and the caller retries th
 
 Idempotency: the meeting id is stored the moment Zoom answers; a retry updates that meeting
 instead of creating one, and a meeting deleted at Zoom is re-created (re-checked by id). Zoom
-has no idempotency key, so the one window left is a worker dying between Zoom's answer and the
-save of its id (a few milliseconds).
+has no idempotency key, so the moment a create starts is stored first: a retry that finds it
+without an id (the answer was lost to a timeout, or the worker died before saving it) looks for
+the meeting among the host's meetings (same topic and start, created since) and adopts it
+rather than creating a second one.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import string
+
+from django.utils import timezone
 
 from connectors.errors import NotFoundError
 from meetings.models import Booking, WorkState
@@ -30,6 +34,11 @@ def zoom_start_time(value: dt.datetime) -> str:
 
 def zoom_meeting_sync(booking: Booking, client) -> StepResult:
     """Bring the Zoom meeting in line with the booking. Raises ConnectorError subclasses."""
+    fields = _meeting_fields(booking)
+    if not booking.zoom_meeting_id and booking.zoom_create_started_at and booking.zoom_user_id:
+        found = _meeting_find(booking, client, fields)
+        if found:
+            ids_save(booking, zoom_meeting_id=str(found["id"]), zoom_join_url=found["join_url"])
     if booking.status == Booking.Status.CANCELLED:
         return _delete(booking, client)
     if not booking.zoom_user_id:
@@ -42,13 +51,6 @@ def zoom_meeting_sync(booking: Booking, client) -> StepResult:
             )
         ids_save(booking, zoom_user_id=str(user["id"]))
     meeting_type = booking.meeting_type
-    fields = {
-        "topic": booking_title(booking)[:200],
-        "start_time": zoom_start_time(booking.start_at),
-        "duration": int((booking.end_at - booking.start_at).total_seconds() // 60),
-        "timezone": meeting_type.timezone,
-        "agenda": booking_body(booking)[:2000],
-    }
     note = ""
     if booking.zoom_meeting_id:
         try:
@@ -56,6 +58,7 @@ def zoom_meeting_sync(booking: Booking, client) -> StepResult:
             return StepResult(WorkState.DONE, "")
         except NotFoundError:
             note = f"meeting {booking.zoom_meeting_id} was deleted at Zoom; created a new one"
+    ids_save(booking, zoom_create_started_at=timezone.now())
     meeting = client.meeting_create(
         booking.zoom_user_id,
         settings={
@@ -69,6 +72,36 @@ def zoom_meeting_sync(booking: Booking, client) -> StepResult:
     )
     ids_save(booking, zoom_meeting_id=str(meeting["id"]), zoom_join_url=meeting["join_url"])
     return StepResult(WorkState.DONE, note, join_url_changed=True)
+
+
+def _meeting_fields(booking: Booking) -> dict:
+    return {
+        "topic": booking_title(booking)[:200],
+        "start_time": zoom_start_time(booking.start_at),
+        "duration": int((booking.end_at - booking.start_at).total_seconds() // 60),
+        "timezone": booking.meeting_type.timezone,
+        "agenda": booking_body(booking)[:2000],
+    }
+
+
+def _meeting_find(booking: Booking, client, fields: dict) -> dict | None:
+    """The meeting an earlier create of this booking made, if Zoom has it."""
+    # Zoom's created_at has whole seconds; allow for clocks a minute apart.
+    since = booking.zoom_create_started_at - dt.timedelta(minutes=1)
+    for meeting in client.meetings_list(booking.zoom_user_id):
+        if (
+            meeting.get("topic") == fields["topic"]
+            and meeting.get("start_time") == fields["start_time"]
+            and _parse_time(meeting.get("created_at")) >= since
+        ):
+            return meeting
+    return None
+
+
+def _parse_time(value: str | None) -> dt.datetime:
+    if not value:
+        return dt.datetime.min.replace(tzinfo=dt.UTC)
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
 def _delete(booking: Booking, client) -> StepResult:

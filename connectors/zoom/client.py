@@ -273,6 +273,19 @@ class ZoomClient:
         )
         return response.json()
 
+    def meetings_list(
+        self, user_id: str, *, type: Literal["scheduled", "upcoming", "live"] = "scheduled"
+    ) -> Iterator[dict[str, Any]]:
+        """The host's meetings (`type` "scheduled": unexpired past, live and upcoming), each with
+        id, topic, start_time (UTC), duration, timezone, agenda, created_at, join_url. MEDIUM."""
+        return self._paged(
+            "/users/{user_id}/meetings",
+            {"user_id": user_id},
+            "meetings",
+            params={"type": type},
+            limits=[MEDIUM],
+        )
+
     def meeting_get(self, meeting_id: int | str) -> dict[str, Any]:
         """A meeting; NotFoundError code 3001 when it does not exist. LIGHT."""
         return self._get("/meetings/{meeting_id}", {"meeting_id": meeting_id}, limits=[LIGHT])

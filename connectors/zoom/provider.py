@@ -31,6 +31,7 @@ ZOOM_SCOPES = (
     "report:read:list_webinar_participants:admin",
     "cloud_recording:read:list_recording_files:admin",
     "meeting:read:meeting:admin",  # GET /meetings/{id} (ZoomClient.meeting_get)
+    "meeting:read:list_meetings:admin",  # a booking's meeting after a lost create answer
     "meeting:write:meeting:admin",
     "meeting:update:meeting:admin",
     "meeting:delete:meeting:admin",

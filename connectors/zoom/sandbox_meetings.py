@@ -1,4 +1,4 @@
-"""Zoom sandbox routes for meetings (create/get/update/delete) and cloud recordings.
+"""Zoom sandbox routes for meetings (create/list/get/update/delete) and cloud recordings.
 
 A mixin of `ZoomSandbox`. Meeting create and update count against Zoom's per-user cap of 100
 requests per UTC day (apis.md §0.8, §3.3): the 101st gets a 429 with the daily message,
@@ -33,6 +33,20 @@ DAILY_MESSAGE = (
     "permitted for this particular user. You may resume these requests at GMT 00:00:00."
 )
 MEETING_TYPES = (1, 2, 3, 8)  # instant, scheduled, recurring no fixed time, recurring fixed
+# What `GET /users/{userId}/meetings` returns of each meeting (Zoom's List meetings).
+_LIST_FIELDS = (
+    "uuid",
+    "id",
+    "host_id",
+    "topic",
+    "type",
+    "start_time",
+    "duration",
+    "timezone",
+    "agenda",
+    "created_at",
+    "join_url",
+)
 _EDITABLE = ("topic", "type", "start_time", "duration", "timezone", "agenda", "password")
 
 
@@ -48,6 +62,28 @@ class MeetingRoutes(_Host):
         body = self._meeting_body(request, creating=True)
         meeting = self.meeting_store(host, body, meeting_id=None, uuid=None)
         return json_response(public(meeting), 201)
+
+    @route("GET", "/v2/users/{user_id}/meetings")
+    def meetings_list(self, request: SandboxRequest, user_id: str) -> SandboxResponse:
+        """A host's meetings: `scheduled` (unexpired past, live and upcoming; the default),
+        `upcoming` or `live`, in start order, Zoom-paged."""
+        grant = self.authenticate(request, "meeting:read:list_meetings:admin")
+        host = self.user_find(user_id, grant)
+        kind = request.arg("type", "scheduled")
+        if kind not in ("scheduled", "upcoming", "live"):
+            raise SandboxError(400, 300, f"Invalid field: type {kind!r}.")
+        now = self.now()
+        rows = []
+        for meeting in self.meetings.values():
+            if meeting["host_id"] != host["id"]:
+                continue
+            start = parse_time(meeting["start_time"])
+            end = start + dt.timedelta(minutes=meeting["duration"])
+            if (kind == "upcoming" and end < now) or (kind == "live" and not start <= now < end):
+                continue
+            rows.append({key: meeting[key] for key in _LIST_FIELDS})
+        rows.sort(key=lambda row: (row["start_time"], row["id"]))
+        return self.page(request, "meetings", rows)
 
     @route("GET", "/v2/meetings/{meeting_id}")
     def meeting_get(self, request: SandboxRequest, meeting_id: str) -> SandboxResponse:

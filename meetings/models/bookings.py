@@ -52,6 +52,9 @@ class Booking(TenantModel):
     zoom_user_id = models.CharField(max_length=64, blank=True, help_text="The host's Zoom user.")
     zoom_meeting_id = models.CharField(max_length=32, blank=True)
     zoom_join_url = models.URLField(max_length=1000, blank=True)
+    zoom_create_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set before the create call: a retry looks it up first."
+    )
     hubspot_state = models.CharField(
         max_length=8, choices=WorkState.choices, default=WorkState.SKIPPED
     )

@@ -145,6 +145,61 @@ def test_a_crash_after_hubspot_created_the_meeting_does_not_create_it_twice(worl
     assert [m.id for m in world.hubspot_meetings()] == [booking.hubspot_meeting_id]
 
 
+def _lose_the_zoom_create_answer(world, monkeypatch) -> Booking:
+    """Book, and let the worker die after Zoom created the meeting but before its id was saved."""
+    from meetings import zoom_meetings
+
+    booking = world.book()
+    real_save = zoom_meetings.ids_save
+
+    def crash_when_saving_meeting_id(target, **fields):
+        if "zoom_meeting_id" in fields:
+            raise KeyboardInterrupt("worker killed")
+        real_save(target, **fields)
+
+    monkeypatch.setattr(zoom_meetings, "ids_save", crash_when_saving_meeting_id)
+    with pytest.raises(KeyboardInterrupt):
+        booking_crm_execute(booking.pk)
+    monkeypatch.setattr(zoom_meetings, "ids_save", real_save)
+    assert len(world.zoom.meetings) == 1
+    Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)  # lease expired
+    return Booking.objects.get(pk=booking.pk)
+
+
+def test_a_zoom_meeting_whose_create_answer_was_lost_is_adopted_not_created_again(
+    world, monkeypatch
+):
+    booking = _lose_the_zoom_create_answer(world, monkeypatch)
+    assert booking.zoom_meeting_id == "" and booking.zoom_create_started_at is not None
+    booking = run(booking)
+    [meeting] = world.zoom.meetings.values()
+    assert booking.zoom_state == WorkState.DONE, booking.zoom_reason
+    assert (booking.zoom_meeting_id, booking.zoom_join_url) == (
+        str(meeting["id"]),
+        meeting["join_url"],
+    )
+    [hubspot_meeting] = world.hubspot_meetings()
+    assert hubspot_meeting.properties["hs_meeting_location"] == meeting["join_url"]
+
+
+def test_a_booking_cancelled_after_a_lost_zoom_answer_deletes_that_meeting(world, monkeypatch):
+    booking = _lose_the_zoom_create_answer(world, monkeypatch)
+    response = world.api.post(f"/api/v1/bookings/{booking.public_id}/cancel/", {}, format="json")
+    assert response.status_code == 200
+    booking = run(booking)
+    assert booking.zoom_state == WorkState.DONE, booking.zoom_reason
+    assert world.zoom.meetings == {}
+
+
+def test_another_meeting_of_the_host_at_that_time_is_not_adopted(world, monkeypatch):
+    booking = _lose_the_zoom_create_answer(world, monkeypatch)
+    [lost] = world.zoom.meetings.values()
+    lost["topic"] = "The host's own meeting"  # not the one this booking created
+    booking = run(booking)
+    assert len(world.zoom.meetings) == 2
+    assert booking.zoom_meeting_id != str(lost["id"])
+
+
 def test_a_zoom_meeting_deleted_at_zoom_is_recreated_on_reschedule(world):
     booking = run(world.book())
     world.zoom.meetings.clear()

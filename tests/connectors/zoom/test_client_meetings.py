@@ -123,3 +123,35 @@ def test_http_client_waits_out_a_short_qps_429_and_succeeds(zoom, fake):
 
     assert zoom.user_me()["id"] == fake.owner_id
     assert now[0] >= 1_001.0
+
+
+def test_meetings_list_pages_through_the_hosts_meetings_in_start_order(zoom, fake):
+    fake.meetings.clear()
+    created = [
+        _create(zoom, fake.owner_id, start_time=f"2030-05-{day:02d}T10:00:00Z", topic=f"Call {day}")
+        for day in range(20, 0, -1)  # more than two pages of 7
+    ]
+    listed = list(zoom.meetings_list(fake.owner_id))
+    assert [m["id"] for m in listed] == [m["id"] for m in reversed(created)]
+    assert set(listed[0]) == {
+        "uuid",
+        "id",
+        "host_id",
+        "topic",
+        "type",
+        "start_time",
+        "duration",
+        "timezone",
+        "agenda",
+        "created_at",
+        "join_url",
+    }
+    assert listed[0]["start_time"] == "2030-05-01T10:00:00Z"
+
+
+def test_meetings_list_upcoming_leaves_out_ended_meetings(zoom, fake):
+    fake.meetings.clear()
+    past = _create(zoom, fake.owner_id, start_time="2020-01-01T10:00:00Z")
+    future = _create(zoom, fake.owner_id)
+    assert [m["id"] for m in zoom.meetings_list(fake.owner_id, type="upcoming")] == [future["id"]]
+    assert {m["id"] for m in zoom.meetings_list(fake.owner_id)} == {past["id"], future["id"]}
