@@ -1,5 +1,5 @@
 """Meetings in the admin: meeting types (hosts, routing rules, host warnings), bookings
-(read-only, with their CRM work), and API tokens (the token is shown once, on creation)."""
+(read-only, with their CRM work and a "retry" action), and API tokens (shown once, when made)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html, format_html_join
 
 from accounts.admin_base import ReadOnlyTenantAdmin, TenantAdmin, TenantInline
-from accounts.selectors import user_can_edit_organization
+from accounts.selectors import organizations_for_user, user_can_edit_organization
+from meetings.crm import booking_crm_retry
 from meetings.host_checks import meeting_type_warnings
 from meetings.models import Booking, MeetingType, OrganizationApiToken, RoutingRule
 from meetings.tokens import api_token_create
@@ -170,8 +171,37 @@ class BookingAdmin(ReadOnlyTenantAdmin):
                 ]
             },
         ),
-        ("Work", {"fields": ["crm_attempts", "crm_retry_at", "created_at", "updated_at"]}),
+        (
+            "Work",
+            {
+                "fields": [
+                    "crm_attempts",
+                    "crm_retry_at",
+                    "zoom_create_started_at",
+                    "hubspot_create_started_at",
+                    "created_at",
+                    "updated_at",
+                ]
+            },
+        ),
     ]
+    actions = ["retry_crm_work"]
+
+    def has_retry_permission(self, request) -> bool:
+        # The screen is read-only; retrying is a write that owners and managers may do.
+        return organizations_for_user(request.user, editable=True).exists()
+
+    @admin.action(description="Retry the failed Zoom/HubSpot work", permissions=["retry"])
+    def retry_crm_work(self, request, queryset):
+        queued = sum(
+            booking_crm_retry(booking_id=pk, user=request.user)
+            for pk in queryset.values_list("pk", flat=True)
+        )
+        skipped = queryset.count() - queued
+        message = f"{queued} booking(s) queued again."
+        if skipped:
+            message += f" {skipped} had nothing failed or pending."
+        self.message_user(request, message)
 
 
 class ApiTokenAddForm(forms.ModelForm):

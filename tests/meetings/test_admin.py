@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from django_q.models import OrmQ
 
-from meetings.models import Booking, MeetingType, OrganizationApiToken
+from meetings.models import Booking, MeetingType, OrganizationApiToken, WorkState
+from meetings.tasks import booking_crm_sync
 from meetings.tokens import api_token_resolve
 from tests.factories import user_make
 from tests.meetings.factories import booking_make, host_make, meeting_type_make
@@ -135,3 +137,50 @@ def test_bookings_are_read_only_with_their_crm_states(client, org_a, manager_a):
         reverse("admin:meetings_booking_change", args=[booking.pk]), {"status": "cancelled"}
     )
     assert Booking.objects.get().status == Booking.Status.CONFIRMED
+
+
+def _retry(client, *bookings):
+    return client.post(
+        reverse("admin:meetings_booking_changelist"),
+        {"action": "retry_crm_work", "_selected_action": [b.pk for b in bookings]},
+        follow=True,
+    )
+
+
+def test_a_manager_retries_failed_crm_work_and_the_worker_does_it(client, world, manager_a):
+    booking = world.book()
+    Booking.objects.filter(pk=booking.pk).update(
+        hubspot_state=WorkState.FAILED, hubspot_reason="gave up after 6 attempts", crm_attempts=6
+    )
+    OrmQ.objects.all().delete()
+    client.force_login(manager_a)
+    page = _retry(client, booking)
+    assert "1 booking(s) queued again." in page.content.decode()
+    booking.refresh_from_db()
+    assert (booking.hubspot_state, booking.crm_attempts) == (WorkState.PENDING, 0)
+    assert booking.hubspot_reason == f"queued again by {manager_a}"
+    assert [task.task["args"] for task in OrmQ.objects.all()] == [(booking.pk,)]
+    booking_crm_sync(booking.pk)
+    booking.refresh_from_db()
+    assert booking.hubspot_state == WorkState.DONE
+    assert len(world.hubspot_meetings()) == 1
+
+
+def test_retry_leaves_bookings_with_nothing_failed_alone(client, org_a, manager_a):
+    booking = booking_make(org_a)  # no video, no HubSpot: both parts skipped
+    client.force_login(manager_a)
+    page = _retry(client, booking)
+    assert "0 booking(s) queued again. 1 had nothing failed or pending." in page.content.decode()
+    assert not OrmQ.objects.exists()
+
+
+def test_members_cannot_retry_crm_work(client, org_a):
+    booking = booking_make(org_a, zoom_state=WorkState.FAILED)
+    member = user_make(org_a, role="member")
+    client.force_login(member)
+    changelist = client.get(reverse("admin:meetings_booking_changelist"))
+    assert "retry_crm_work" not in changelist.content.decode()
+    _retry(client, booking)
+    booking.refresh_from_db()
+    assert booking.zoom_state == WorkState.FAILED
+    assert not OrmQ.objects.exists()

@@ -363,7 +363,7 @@ def _cleanup(organization: Organization) -> None:
     ids = set(Booking.objects.filter(organization=organization).values_list("pk", flat=True))
     for queued in OrmQ.objects.all():
         try:
-            task = queued.task()
+            task = queued.task
         except Exception:  # noqa: S112 - another app's unreadable task: leave it
             continue
         if task.get("func") == "meetings.tasks.booking_crm_sync" and task["args"][0] in ids:
