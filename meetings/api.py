@@ -17,7 +17,7 @@ from meetings.bookings import (
     booking_create,
     booking_reschedule,
 )
-from meetings.idempotency import HEADER, idempotent
+from meetings.idempotency import HEADER, KEY_RETENTION, idempotent
 from meetings.models import Booking, MeetingType
 from meetings.serializers import (
     BookingCancelSerializer,
@@ -34,7 +34,7 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     OpenApiParameter.HEADER,
     required=False,
     description="Any unique string; a retry with the same key replays the first response, "
-    "the same key with another body answers 422.",
+    f"the same key with another body answers 422. Keys are kept for {KEY_RETENTION.days} days.",
 )
 ERRORS = {400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer, 422: ErrorSerializer}
 

@@ -5,11 +5,13 @@ The record is inserted first, in the same transaction as the work it guards, und
 commits (PostgreSQL's unique index; SQLite's single writer), fails, and replays the stored
 response, so concurrent duplicates create one booking. The same key with a different request
 (method, path or body) answers 422. Responses 5xx are not stored (the transaction rolls back) and
-may be retried with the same key. Keys are per organisation and never expire here.
+may be retried with the same key. Keys are per organisation and kept for KEY_RETENTION (a
+daily job prunes older ones); a key reused after that is a new request.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -18,6 +20,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, transaction
 from django.http import Http404
+from django.utils import timezone
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.response import Response
@@ -26,6 +29,7 @@ from meetings.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+KEY_RETENTION = dt.timedelta(days=7)
 
 
 def request_fingerprint(request) -> str:
@@ -74,6 +78,13 @@ def idempotent(view_method):
         return _replay(first, fingerprint)
 
     return wrapper
+
+
+def idempotency_records_prune() -> str:
+    """Periodic job: forget keys older than KEY_RETENTION."""
+    old = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - KEY_RETENTION)
+    deleted, _ = old.delete()
+    return f"pruned {deleted} idempotency keys"
 
 
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:

@@ -69,6 +69,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         Schedule.DAILY,
         at=dt.time(3, 30),
     ),
+    PeriodicJob(
+        "prune-idempotency-keys",
+        "meetings.idempotency.idempotency_records_prune",
+        Schedule.DAILY,
+        at=dt.time(3, 45),
+    ),
 ]
 
 

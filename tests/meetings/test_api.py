@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from django_q.models import OrmQ
 
+from meetings.idempotency import KEY_RETENTION, idempotency_records_prune
 from meetings.models import Booking, IdempotencyRecord, OrganizationApiToken, WorkState
 from tests.meetings.conftest import api_client, booking_body, in_days
 from tests.meetings.factories import booking_make, host_make, meeting_type_make, token_make
@@ -216,6 +218,21 @@ def test_duplicates_sent_one_after_another_create_one_booking(api, meeting_type_
     }
     assert statuses == {201}
     assert Booking.objects.count() == 1
+
+
+def test_keys_older_than_the_retention_are_forgotten(api, meeting_type_a):
+    body = booking_body(meeting_type_a, in_days(2))
+    api.post(BOOKINGS, body, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    later = booking_body(meeting_type_a, in_days(3))
+    api.post(BOOKINGS, later, format="json", HTTP_IDEMPOTENCY_KEY="new")
+    IdempotencyRecord.objects.filter(key="old").update(
+        created_at=timezone.now() - KEY_RETENTION - dt.timedelta(minutes=1)
+    )
+    assert idempotency_records_prune() == "pruned 1 idempotency keys"
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    # The forgotten key is a new request: the slot is taken now, so it answers 409.
+    response = api.post(BOOKINGS, body, format="json", HTTP_IDEMPOTENCY_KEY="old")
+    assert response.status_code == 409
 
 
 def test_reschedule_and_cancel_honour_idempotency_keys(api, meeting_type_a):
