@@ -194,8 +194,7 @@ class BookingAdmin(ReadOnlyTenantAdmin):
     @admin.action(description="Retry the failed Zoom/HubSpot work", permissions=["retry"])
     def retry_crm_work(self, request, queryset):
         queued = sum(
-            booking_crm_retry(booking_id=pk, user=request.user)
-            for pk in queryset.values_list("pk", flat=True)
+            booking_crm_retry(booking_id=pk) for pk in queryset.values_list("pk", flat=True)
         )
         skipped = queryset.count() - queued
         message = f"{queued} booking(s) queued again."

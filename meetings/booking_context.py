@@ -26,6 +26,9 @@ from meetings.models import MeetingType, RoutingRule
 
 @dataclass(frozen=True)
 class BookingContext:
+    """Shared by every request of the process for its TTL: read its model instances, never
+    change them (a booking may point at them, as it does at any related row)."""
+
     meeting_type: MeetingType
     hosts: tuple  # active users who are members of the organisation, in primary-key order
     rules: tuple[RoutingRule, ...]

@@ -84,9 +84,9 @@ def booking_create(
         answers=answers or {},
     )
     _plan_crm_work(booking, context)
-    # Each pass that loses a race finds one more host busy, so this ends.
-    for _ in range(len(context.hosts) + 1):
-        candidate = None
+    # A pass lost to a refusal finds one more host busy on the next read; one lost to a deadlock
+    # may not yet (the winner has not committed), so each host may cost two passes.
+    for _ in range(2 * len(context.hosts) + 1):
         try:
             with transaction.atomic():
                 candidate = _first_free(context, booking, chosen_host)

@@ -163,7 +163,7 @@ def _give_up(part: tuple[str, str], attempts: int) -> tuple[str, str]:
     return WorkState.FAILED, f"gave up after {attempts} attempts: {part[1]}"[:500]
 
 
-def booking_crm_retry(*, booking_id: int, user=None) -> bool:
+def booking_crm_retry(*, booking_id: int) -> bool:
     """Queue a booking's failed (or waiting) CRM work again, now, with fresh attempts. Returns
     False when nothing is failed or pending. Skipped parts stay skipped."""
     from meetings.bookings import booking_crm_enqueue
@@ -177,10 +177,9 @@ def booking_crm_retry(*, booking_id: int, user=None) -> bool:
         ]
         if not parts:
             return False
-        reason = f"queued again by {user}" if user is not None else "queued again"
         for part in parts:
             setattr(booking, f"{part}_state", WorkState.PENDING)
-            setattr(booking, f"{part}_reason", reason[:500])
+            setattr(booking, f"{part}_reason", "queued again from the admin")
         booking.crm_version += 1  # a worker holding the booking goes round again
         booking.crm_attempts = 0
         booking.crm_retry_at = None

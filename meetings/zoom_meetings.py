@@ -8,8 +8,8 @@ Idempotency: the meeting id is stored the moment Zoom answers; a retry updates t
 instead of creating one, and a meeting deleted at Zoom is re-created (re-checked by id). Zoom
 has no idempotency key, so the moment a create starts is stored first: a retry that finds it
 without an id (the answer was lost to a timeout, or the worker died before saving it) looks for
-the meeting among the host's meetings (same topic and start, created since) and adopts it
-rather than creating a second one.
+the meeting among the host's meetings (the agenda ends with the booking's reference, created
+since) and adopts it rather than creating a second one.
 """
 
 from __future__ import annotations
@@ -20,12 +20,14 @@ import string
 
 from django.utils import timezone
 
-from connectors.errors import NotFoundError
+from connectors.errors import NotFoundError, ReauthRequiredError
 from meetings.models import Booking, WorkState
 from meetings.rendering import booking_body, booking_title
 from meetings.steps import StepResult, ids_save
 
 _PASSCODE_ALPHABET = string.ascii_letters + string.digits
+AGENDA_LIMIT = 2000  # characters (apis.md §3.5)
+LIST_SCOPE = "meeting:read:list_meetings:admin"
 
 
 def zoom_start_time(value: dt.datetime) -> str:
@@ -35,8 +37,13 @@ def zoom_start_time(value: dt.datetime) -> str:
 def zoom_meeting_sync(booking: Booking, client) -> StepResult:
     """Bring the Zoom meeting in line with the booking. Raises ConnectorError subclasses."""
     fields = _meeting_fields(booking)
+    note = ""
     if not booking.zoom_meeting_id and booking.zoom_create_started_at and booking.zoom_user_id:
-        found = _meeting_find(booking, client, fields)
+        try:
+            found = _meeting_find(booking, client)
+        except ReauthRequiredError:
+            # A grant from before the list scope was asked for: create as before, and say so.
+            found, note = None, f"could not look for an earlier attempt's meeting ({LIST_SCOPE})"
         if found:
             ids_save(booking, zoom_meeting_id=str(found["id"]), zoom_join_url=found["join_url"])
     if booking.status == Booking.Status.CANCELLED:
@@ -51,13 +58,13 @@ def zoom_meeting_sync(booking: Booking, client) -> StepResult:
             )
         ids_save(booking, zoom_user_id=str(user["id"]))
     meeting_type = booking.meeting_type
-    note = ""
     if booking.zoom_meeting_id:
         try:
             client.meeting_update(booking.zoom_meeting_id, host_id=booking.zoom_user_id, **fields)
-            return StepResult(WorkState.DONE, "")
+            return StepResult(WorkState.DONE, note)
         except NotFoundError:
             note = f"meeting {booking.zoom_meeting_id} was deleted at Zoom; created a new one"
+            ids_save(booking, zoom_meeting_id="", zoom_join_url="")
     ids_save(booking, zoom_create_started_at=timezone.now())
     meeting = client.meeting_create(
         booking.zoom_user_id,
@@ -75,25 +82,32 @@ def zoom_meeting_sync(booking: Booking, client) -> StepResult:
 
 
 def _meeting_fields(booking: Booking) -> dict:
+    reference = booking_reference(booking)
+    body = booking_body(booking)[: AGENDA_LIMIT - len(reference) - 2]
     return {
         "topic": booking_title(booking)[:200],
         "start_time": zoom_start_time(booking.start_at),
         "duration": int((booking.end_at - booking.start_at).total_seconds() // 60),
         "timezone": booking.meeting_type.timezone,
-        "agenda": booking_body(booking)[:2000],
+        "agenda": f"{body}\n\n{reference}" if body else reference,
     }
 
 
-def _meeting_find(booking: Booking, client, fields: dict) -> dict | None:
-    """The meeting an earlier create of this booking made, if Zoom has it."""
+def booking_reference(booking: Booking) -> str:
+    """The last line of the meeting's agenda: what finds the meeting again after a lost answer."""
+    return f"Booking {booking.public_id}"
+
+
+def _meeting_find(booking: Booking, client) -> dict | None:
+    """The meeting an earlier create of this booking made, if Zoom has it: the host's meeting
+    whose agenda carries this booking's reference, created since that create started."""
+    reference = booking_reference(booking)
     # Zoom's created_at has whole seconds; allow for clocks a minute apart.
     since = booking.zoom_create_started_at - dt.timedelta(minutes=1)
     for meeting in client.meetings_list(booking.zoom_user_id):
-        if (
-            meeting.get("topic") == fields["topic"]
-            and meeting.get("start_time") == fields["start_time"]
-            and _parse_time(meeting.get("created_at")) >= since
-        ):
+        if (meeting.get("agenda") or "").endswith(reference) and _parse_time(
+            meeting.get("created_at")
+        ) >= since:
             return meeting
     return None
 

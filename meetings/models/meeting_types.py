@@ -8,6 +8,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 
 from accounts.models import Membership, TenantModel
@@ -53,7 +54,7 @@ class MeetingType(TenantModel):
 
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, help_text="Unique within the organisation; API name.")
-    duration_minutes = models.PositiveIntegerField(default=30)
+    duration_minutes = models.PositiveIntegerField(default=30, validators=[MinValueValidator(1)])
     active = models.BooleanField(default=True)
     hosts = models.ManyToManyField(
         settings.AUTH_USER_MODEL,

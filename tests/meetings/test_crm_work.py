@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 from django_q.models import Schedule
 
 from connectors.demo import sandbox_connect
+from connectors.errors import ReauthRequiredError
 from connectors.models import Connection, RateLimitBlock
 from connectors.sandbox.core import Fault
 from connectors.services import connection_disconnect
@@ -194,10 +196,80 @@ def test_a_booking_cancelled_after_a_lost_zoom_answer_deletes_that_meeting(world
 def test_another_meeting_of_the_host_at_that_time_is_not_adopted(world, monkeypatch):
     booking = _lose_the_zoom_create_answer(world, monkeypatch)
     [lost] = world.zoom.meetings.values()
-    lost["topic"] = "The host's own meeting"  # not the one this booking created
+    lost["agenda"] = "The host's own meeting"  # not the one this booking created
     booking = run(booking)
     assert len(world.zoom.meetings) == 2
     assert booking.zoom_meeting_id != str(lost["id"])
+
+
+def test_a_cancelled_booking_never_takes_over_the_next_bookings_meeting(world):
+    # Booking A's create timed out before reaching Zoom; A is cancelled and the same slot is
+    # booked again (B, same invitee, same title). A's retry must leave B's meeting alone.
+    start = in_days(4)
+    first = world.book(start)
+    Booking.objects.filter(pk=first.pk).update(
+        zoom_user_id=world.zoom.owner_id, zoom_create_started_at=timezone.now()
+    )
+    world.api.post(f"/api/v1/bookings/{first.public_id}/cancel/", {}, format="json")
+    second = run(world.book(start))
+    first = run(first)
+    assert first.zoom_meeting_id == ""
+    assert first.zoom_reason == "cancelled before a Zoom meeting was created"
+    assert list(world.zoom.meetings) == [int(second.zoom_meeting_id)]
+
+
+def test_a_booking_rescheduled_after_a_lost_answer_moves_that_meeting(world, monkeypatch):
+    booking = _lose_the_zoom_create_answer(world, monkeypatch)
+    later = in_days(9)
+    response = world.api.post(
+        f"/api/v1/bookings/{booking.public_id}/reschedule/",
+        {"start": later.isoformat()},
+        format="json",
+    )
+    assert response.status_code == 200
+    booking = run(booking)
+    [meeting] = world.zoom.meetings.values()
+    assert booking.zoom_meeting_id == str(meeting["id"])
+    assert meeting["start_time"] == later.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_lost_answer_while_recreating_a_deleted_meeting_creates_one(world, monkeypatch):
+    booking = run(world.book())
+    world.zoom.meetings.clear()  # deleted at Zoom
+    Booking.objects.filter(pk=booking.pk).update(zoom_state=WorkState.PENDING)
+    from meetings import zoom_meetings
+
+    real_save = zoom_meetings.ids_save
+
+    def crash_when_saving_new_id(target, **fields):
+        if fields.get("zoom_meeting_id"):
+            raise KeyboardInterrupt("worker killed")
+        real_save(target, **fields)
+
+    monkeypatch.setattr(zoom_meetings, "ids_save", crash_when_saving_new_id)
+    with pytest.raises(KeyboardInterrupt):
+        booking_crm_execute(booking.pk)
+    monkeypatch.setattr(zoom_meetings, "ids_save", real_save)
+    Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)
+    booking = run(booking)
+    [meeting] = world.zoom.meetings.values()
+    assert booking.zoom_meeting_id == str(meeting["id"])
+
+
+def test_a_grant_without_the_list_scope_still_creates_the_meeting(world, monkeypatch):
+    booking = world.book()
+    Booking.objects.filter(pk=booking.pk).update(
+        zoom_user_id=world.zoom.owner_id, zoom_create_started_at=timezone.now()
+    )
+
+    def refused(*args, **kwargs):
+        raise ReauthRequiredError("does not contain scopes", provider="zoom", code="4711")
+
+    monkeypatch.setattr("connectors.zoom.client.ZoomClient.meetings_list", refused)
+    booking = run(booking)
+    assert booking.zoom_state == WorkState.DONE
+    assert "meeting:read:list_meetings:admin" in booking.zoom_reason
+    assert len(world.zoom.meetings) == 1
 
 
 def test_a_zoom_meeting_deleted_at_zoom_is_recreated_on_reschedule(world):

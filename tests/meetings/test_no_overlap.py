@@ -88,6 +88,27 @@ def test_a_booking_overtaken_after_its_read_books_the_next_free_host(api, org_a,
     assert len(calls) == 2  # refused by the database once, then read again
 
 
+def test_a_race_lost_inside_an_idempotency_key_transaction_is_recovered(api, org_a, monkeypatch):
+    # With a key, the booking runs inside the key's transaction: the refused insert rolls back
+    # to a savepoint, and the key keeps the final answer.
+    alice = host_make(org_a, email="alice@example.com")
+    bob = host_make(org_a, email="bob@example.com")
+    meeting_type = meeting_type_make(org_a, hosts=[alice, bob], slug="team")
+    start = in_days(2)
+    _overlapping_insert(meeting_type, bob, start)
+    booking_make(
+        org_a, meeting_type=meeting_type, host=alice, start_at=start + dt.timedelta(days=9)
+    )
+    _stale_reads(monkeypatch, times=1)
+    body = booking_body(meeting_type, start)
+    first = api.post(BOOKINGS, body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert first.status_code == 201, first.json()
+    assert first.json()["host"]["email"] == "alice@example.com"
+    replay = api.post(BOOKINGS, body, format="json", HTTP_IDEMPOTENCY_KEY="k")
+    assert replay.json() == first.json()
+    assert replay["Idempotent-Replayed"] == "true"
+
+
 def test_a_booking_overtaken_with_no_host_left_answers_409(
     api, meeting_type_a, host_a, monkeypatch
 ):
