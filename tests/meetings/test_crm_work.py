@@ -13,6 +13,7 @@ from connectors.errors import ReauthRequiredError
 from connectors.models import Connection, RateLimitBlock
 from connectors.sandbox.core import Fault
 from connectors.services import connection_disconnect
+from meetings import hubspot_meetings, zoom_meetings
 from meetings.crm import MAX_ATTEMPTS, booking_crm_execute
 from meetings.models import Booking, MeetingType, WorkState
 from meetings.tasks import booking_crm_sync
@@ -125,23 +126,29 @@ def test_running_the_work_again_creates_nothing_twice(world):
     assert len(world.hubspot.objects["contacts"]) == 1
 
 
-def test_a_crash_after_hubspot_created_the_meeting_does_not_create_it_twice(world, monkeypatch):
-    booking = world.book()
-    from meetings import hubspot_meetings
+def _kill_the_worker_when_it_saves(monkeypatch, module, field: str, booking: Booking) -> Booking:
+    """Run the booking's work once, killing the worker just before it stores `field` (a vendor
+    id it was just given); then let the claim expire, as after a real crash."""
+    real_save = module.ids_save
 
-    real_save = hubspot_meetings.ids_save
-
-    def crash_when_saving_meeting_id(target, **fields):
-        if "hubspot_meeting_id" in fields:
+    def crash(target, **fields):
+        if fields.get(field):
             raise KeyboardInterrupt("worker killed")
         real_save(target, **fields)
 
-    monkeypatch.setattr(hubspot_meetings, "ids_save", crash_when_saving_meeting_id)
+    monkeypatch.setattr(module, "ids_save", crash)
     with pytest.raises(KeyboardInterrupt):
         booking_crm_execute(booking.pk)
-    monkeypatch.setattr(hubspot_meetings, "ids_save", real_save)
-    assert len(world.hubspot_meetings()) == 1
+    monkeypatch.setattr(module, "ids_save", real_save)
     Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)  # lease expired
+    return Booking.objects.get(pk=booking.pk)
+
+
+def test_a_crash_after_hubspot_created_the_meeting_does_not_create_it_twice(world, monkeypatch):
+    booking = _kill_the_worker_when_it_saves(
+        monkeypatch, hubspot_meetings, "hubspot_meeting_id", world.book()
+    )
+    assert len(world.hubspot_meetings()) == 1
     booking = run(booking)
     assert booking.hubspot_state == WorkState.DONE
     assert [m.id for m in world.hubspot_meetings()] == [booking.hubspot_meeting_id]
@@ -149,23 +156,10 @@ def test_a_crash_after_hubspot_created_the_meeting_does_not_create_it_twice(worl
 
 def _lose_the_zoom_create_answer(world, monkeypatch) -> Booking:
     """Book, and let the worker die after Zoom created the meeting but before its id was saved."""
-    from meetings import zoom_meetings
-
     booking = world.book()
-    real_save = zoom_meetings.ids_save
-
-    def crash_when_saving_meeting_id(target, **fields):
-        if "zoom_meeting_id" in fields:
-            raise KeyboardInterrupt("worker killed")
-        real_save(target, **fields)
-
-    monkeypatch.setattr(zoom_meetings, "ids_save", crash_when_saving_meeting_id)
-    with pytest.raises(KeyboardInterrupt):
-        booking_crm_execute(booking.pk)
-    monkeypatch.setattr(zoom_meetings, "ids_save", real_save)
+    booking = _kill_the_worker_when_it_saves(monkeypatch, zoom_meetings, "zoom_meeting_id", booking)
     assert len(world.zoom.meetings) == 1
-    Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)  # lease expired
-    return Booking.objects.get(pk=booking.pk)
+    return booking
 
 
 def test_a_zoom_meeting_whose_create_answer_was_lost_is_adopted_not_created_again(
@@ -237,20 +231,7 @@ def test_a_lost_answer_while_recreating_a_deleted_meeting_creates_one(world, mon
     booking = run(world.book())
     world.zoom.meetings.clear()  # deleted at Zoom
     Booking.objects.filter(pk=booking.pk).update(zoom_state=WorkState.PENDING)
-    from meetings import zoom_meetings
-
-    real_save = zoom_meetings.ids_save
-
-    def crash_when_saving_new_id(target, **fields):
-        if fields.get("zoom_meeting_id"):
-            raise KeyboardInterrupt("worker killed")
-        real_save(target, **fields)
-
-    monkeypatch.setattr(zoom_meetings, "ids_save", crash_when_saving_new_id)
-    with pytest.raises(KeyboardInterrupt):
-        booking_crm_execute(booking.pk)
-    monkeypatch.setattr(zoom_meetings, "ids_save", real_save)
-    Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)
+    booking = _kill_the_worker_when_it_saves(monkeypatch, zoom_meetings, "zoom_meeting_id", booking)
     booking = run(booking)
     [meeting] = world.zoom.meetings.values()
     assert booking.zoom_meeting_id == str(meeting["id"])
