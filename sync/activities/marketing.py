@@ -2,12 +2,12 @@
 submissions (issue 7, help article 004, apis.md §2.8).
 
 They are not CRM objects: email events come from `GET /email/public/v1/events` (one event type per
-activity type, named after their email via the campaign), submissions from every form's
-`GET /form-integrations/v1/submissions/forms/{guid}`. Neither API's order can be paged through
-incrementally, so a run reads everything at or after the type's cursor, sorts it by (time, id) and
-writes chunks of 200, moving the cursor (time in ms plus the ids read at exactly that time) after
-each chunk: nothing at an equal timestamp is skipped or done twice. Each becomes a Completed task
-"Sent: <email name>", "Opened: …", "Clicked: …" or "Submitted: <form name>"; WhoId is the
+activity type, named after their email via the campaign), submissions from every form's `GET /form-
+integrations/v1/submissions/forms/{guid}`. Neither API's order can be paged through incrementally,
+so a run reads everything at or after the type's cursor (`sync.cursors`: a few minutes behind the
+newest event read), sorts it by (time, id) and writes chunks of 200, moving the cursor after each
+chunk: nothing recorded late is skipped, nothing read before is done twice. Each becomes a Completed
+task "Sent: <email name>", "Opened: …", "Clicked: …" or "Submitted: <form name>"; WhoId is the
 Contact (else Lead) with the recipient's/submitter's email; Assigned To follows the chain with no
 activity owner (the HubSpot contact's owner if mapped, else the integration user). Events never
 change, so there are no updates; the link table keeps re-reads from creating twice.
@@ -31,6 +31,7 @@ from sync.activities.types import (
     marketing_event_fields,
     update_content,
 )
+from sync.cursors import ReadCursor, ms_from_datetime
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -55,16 +56,12 @@ class MarketingItem:
         return cls(str(data["id"]), int(data["occurred_ms"]), data["email"], data["name"])
 
 
-def _ms(moment: dt.datetime) -> int:
-    return int(moment.timestamp() * 1000)
-
-
 def marketing_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_from) -> None:
     """Read one marketing activity type since its cursor (or the backfill date) and write it."""
-    if backfill_from is not None:
-        since, seen, bar = _ms(backfill_from), set(), backfill_from
-    else:
-        since, seen, bar = setting.cursor_ms, set(setting.cursor_ids), setting.enabled_at
+    backfill = backfill_from is not None
+    cursor = ReadCursor.load(setting.cursor_ms, setting.cursor_ids)
+    since = ms_from_datetime(backfill_from) if backfill else cursor.read_from_ms
+    bar = backfill_from if backfill else setting.enabled_at
     try:
         items = list(_read(ctx, setting.activity_type, since))
     except PermanentError as error:
@@ -80,18 +77,15 @@ def marketing_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_fro
         )
         return
     items = sorted(
-        (i for i in items if not (i.occurred_ms == since and i.id in seen)),
+        (i for i in items if backfill or cursor.is_new(i.id, i.occurred_ms)),
         key=lambda i: (i.occurred_ms, i.id),
     )
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
         _chunk_write(ctx, setting, chunk, bar)
-        if backfill_from is None:
-            newest = chunk[-1].occurred_ms
-            at_newest = {i.id for i in chunk if i.occurred_ms == newest}
-            seen = (seen | at_newest) if newest == since else at_newest
-            since = newest
-            setting.cursor_ms, setting.cursor_ids = newest, sorted(seen)
+        if not backfill:
+            cursor = cursor.advanced((i.id, i.occurred_ms) for i in chunk)
+            setting.cursor_ms, setting.cursor_ids = cursor.newest_ms, cursor.stored()
             setting.save(update_fields=["cursor_ms", "cursor_ids"])
         ctx.findings_flush()
 
@@ -148,7 +142,7 @@ def _chunk_write(ctx: RunContext, setting, items: list[MarketingItem], bar) -> N
             continue  # synced before (events do not change), or failed and left to retries
         if not setting.enabled:
             _skip(ctx, setting, item, Reason.TYPE_DISABLED, f"{setting} are not synced")
-        elif bar is None or item.occurred_ms < _ms(bar):
+        elif bar is None or item.occurred_ms < ms_from_datetime(bar):
             _skip(ctx, setting, item, Reason.CREATED_BEFORE_ENABLING, f"at {item.occurred_ms}")
         else:
             todo.append(item)

@@ -1,10 +1,11 @@
 """Salesforce → HubSpot: new and changed Salesforce tasks become (update) HubSpot tasks.
 
-Incremental by `SystemModstamp` (apis.md §4.3): `>= cursor`, ordered by stamp then Id, paged
-with `nextRecordsUrl`. After every page the cursor moves to the page's newest stamp and keeps
-the ids read at exactly that stamp, so tasks sharing a second are neither skipped nor done twice
-when the next run starts at that instant. Tasks created before the sync was switched on are
-skipped ("created before enabling"); a backfill lowers that bar for one run.
+Incremental by `SystemModstamp` (apis.md §4.3), ordered by stamp then Id, paged with
+`nextRecordsUrl`, from a few minutes before the newest stamp read (`sync.cursors`: Salesforce stamps
+a change before its transaction commits, so a task can appear after newer ones were read). After
+every page the cursor moves; what was read at the same stamp is not done twice. Tasks created before
+the sync was switched on are skipped ("created before enabling"); a backfill lowers that bar for one
+run.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from sync.activities.links import (
 )
 from sync.activities.owners import owner_maps
 from sync.activities.task_writes import MAX_LINK_ATTEMPTS
+from sync.cursors import ReadCursor, datetime_from_ms, ms_from_datetime
 from sync.models import ActivityFinding, ActivityLink
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -53,24 +55,29 @@ def salesforce_tasks_to_hubspot(ctx: RunContext, *, backfill_from: dt.datetime |
             f"CreatedDate >= {soql_datetime(backfill_from)} "
             f"AND CreatedDate < {soql_datetime(enabled_at)}"
         )
-        bar, cursor, seen = backfill_from, None, set()
+        bar, cursor = backfill_from, None
     else:
-        cursor = settings.salesforce_cursor or enabled_at
-        where, bar = f"SystemModstamp >= {soql_datetime(cursor)}", enabled_at
-        seen = set(settings.salesforce_cursor_ids)
+        cursor = ReadCursor.load(
+            ms_from_datetime(settings.salesforce_cursor or enabled_at),
+            settings.salesforce_cursor_ids,
+        )
+        read_from = datetime_from_ms(cursor.read_from_ms)
+        where, bar = f"SystemModstamp >= {soql_datetime(read_from)}", enabled_at
     soql = f"SELECT {TASK_FIELDS} FROM Task WHERE {where} ORDER BY SystemModstamp ASC, Id ASC"  # noqa: S608
     page = ctx.salesforce.query_page(soql)
     # The bar has whole seconds, as Salesforce's stamps do.
     bar = bar.replace(microsecond=0)
     while True:
-        tasks = [
-            t
-            for t in page.records
-            if not (cursor and _at(t) == cursor.replace(microsecond=0) and t["Id"] in seen)
-        ]
+        stamped = [(t, ms_from_datetime(_at(t))) for t in page.records]
+        tasks = [t for t, ms in stamped if cursor is None or cursor.is_new(t["Id"], ms)]
         _page_write(ctx, tasks, bar)
-        if backfill_from is None and page.records:
-            cursor, seen = _checkpoint(ctx, page.records, cursor, seen)
+        if cursor is not None and stamped:
+            cursor = cursor.advanced((t["Id"], ms) for t, ms in stamped)
+            settings.salesforce_cursor = datetime_from_ms(cursor.newest_ms)
+            settings.salesforce_cursor_ids = cursor.stored()
+            settings.save(
+                update_fields=["salesforce_cursor", "salesforce_cursor_ids", "updated_at"]
+            )
         ctx.findings_flush()
         if not page.next_records_url:
             return
@@ -79,16 +86,6 @@ def salesforce_tasks_to_hubspot(ctx: RunContext, *, backfill_from: dt.datetime |
 
 def _at(task: dict[str, Any]) -> dt.datetime:
     return parse_salesforce_time(task["SystemModstamp"])
-
-
-def _checkpoint(ctx: RunContext, records, cursor, seen):
-    newest = max(_at(t) for t in records)
-    at_newest = {t["Id"] for t in records if _at(t) == newest}
-    if cursor is not None and newest == cursor.replace(microsecond=0):
-        at_newest |= seen
-    ctx.settings.salesforce_cursor, ctx.settings.salesforce_cursor_ids = newest, sorted(at_newest)
-    ctx.settings.save(update_fields=["salesforce_cursor", "salesforce_cursor_ids", "updated_at"])
-    return newest, at_newest
 
 
 def _page_write(ctx: RunContext, tasks: list[dict[str, Any]], bar: dt.datetime) -> None:

@@ -1,14 +1,15 @@
-"""HubSpot → Salesforce: new activities of the enabled types become Salesforce tasks, and changes
-of already-synced ones update them.
+"""HubSpot → Salesforce: new activities of the enabled types become Salesforce tasks, and changes of
+already-synced ones update them.
 
-Per engagement type, engagements modified since the type's cursor are read oldest first (search
-sorted by `hs_lastmodifieddate`, apis.md §2.8), in chunks of up to 200: one sObject Collections
-call per chunk (`allOrNone: false`, per-record errors), then the cursor moves. Only activities
-created after the type was enabled are created; an activity synced before is updated when the
-content its task carries (`types.UPDATE_FIELDS`) hashes differently from the link's last seen
-hash, never when it came from Salesforce (no echo). Marketing email events and form submissions
-are read by `marketing`. Types that were enabled once and are now off are still read, so that
-every activity they skip is in the audit ("type disabled").
+Per engagement type, engagements modified since the type's cursor (`sync.cursors`: a few minutes
+behind the newest change read, as HubSpot's search shows changes late) are read oldest first (search
+sorted by `hs_lastmodifieddate`, apis.md §2.8), in chunks of up to 200: one sObject Collections call
+per chunk (`allOrNone: false`, per-record errors), then the cursor moves. Only activities created
+after the type was enabled are created; an activity synced before is updated when the content its
+task carries (`types.UPDATE_FIELDS`) hashes differently from the link's last seen hash, never when
+it came from Salesforce (no echo). Marketing email events and form submissions are read by
+`marketing`. Types that were enabled once and are now off are still read, so that every activity
+they skip is in the audit ("type disabled").
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from sync.activities.types import (
     task_fields,
     update_content,
 )
+from sync.cursors import ReadCursor, ms_from_datetime
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -68,21 +70,19 @@ def _type_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_from) -
     names = properties_to_read(setting.activity_type)
     if kind.object_type == "tasks":
         names.append(SALESFORCE_ID_PROPERTY)
-    if backfill_from is not None:
-        since, seen, bar = int(backfill_from.timestamp() * 1000), set(), backfill_from
-    else:
-        since, seen, bar = setting.cursor_ms, set(setting.cursor_ids), setting.enabled_at
+    backfill = backfill_from is not None
+    cursor = ReadCursor.load(setting.cursor_ms, setting.cursor_ids)
+    since = ms_from_datetime(backfill_from) if backfill else cursor.read_from_ms
+    bar = backfill_from if backfill else setting.enabled_at
     records = ctx.hubspot.engagements_modified_since(kind.object_type, since, properties=names)
     stamp_name = modified_property(kind.object_type)
     while chunk := list(islice(records, CHUNK)):
-        fresh = [r for r in chunk if not (_stamp(r, stamp_name) == since and r["id"] in seen)]
+        stamped = [(r, _stamp(r, stamp_name)) for r in chunk]
+        fresh = [r for r, ms in stamped if backfill or cursor.is_new(r["id"], ms)]
         _chunk_write(ctx, setting, fresh, bar)
-        if backfill_from is None:
-            newest = max(_stamp(r, stamp_name) for r in chunk)
-            at_newest = {r["id"] for r in chunk if _stamp(r, stamp_name) == newest}
-            seen = (seen | at_newest) if newest == since else at_newest
-            since = newest
-            setting.cursor_ms, setting.cursor_ids = newest, sorted(seen)
+        if not backfill:
+            cursor = cursor.advanced((r["id"], ms) for r, ms in stamped)
+            setting.cursor_ms, setting.cursor_ids = cursor.newest_ms, cursor.stored()
             setting.save(update_fields=["cursor_ms", "cursor_ids"])
         ctx.findings_flush()
 

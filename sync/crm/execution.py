@@ -4,8 +4,9 @@ Per object type (companies, then contacts) the run reads every record modified a
 stored cursor, oldest first, through `HubSpotClient.modified_since` (which restarts its search
 before HubSpot's 10,000-result cap). Every `CHUNK` records are upserted and the cursor advanced
 in one transaction, so a run that fails, or a worker that dies, resumes from the last stored
-chunk. The cursor is (modification time in ms, ids already read at exactly that time): records
-sharing the cursor's millisecond are neither skipped nor read twice. After both types, records
+chunk. The cursor (`sync.cursors.ReadCursor`) re-reads a few minutes behind the newest change,
+so a record that HubSpot's search index shows late is not skipped, and skips what it has stored
+at the same modification time, so nothing is stored twice. After both types, records
 HubSpot lists as archived (deleted) are removed. A run longer than `TIME_BUDGET` re-queues itself
 and continues in a fresh task (the worker timeout is 300 s).
 """
@@ -32,6 +33,7 @@ from sync.crm.properties import (
     CrmSyncUnavailableError,
     hubspot_connection,
 )
+from sync.cursors import ReadCursor
 from sync.models import CrmRecord, CrmSyncRun, CrmSyncSettings
 
 logger = logging.getLogger(__name__)
@@ -113,23 +115,15 @@ def _finish(run: CrmSyncRun, status: str, error: str, *, removed: int = 0) -> st
 def _object_type_sync(run: CrmSyncRun, client, kind: str, deadline: float) -> None:
     settings = CrmSyncSettings.objects.get(organization_id=run.organization_id)
     ms_field, ids_field = CURSOR_FIELDS[kind]
-    cursor = (getattr(settings, ms_field), set(getattr(settings, ids_field)))
+    cursor = ReadCursor.load(getattr(settings, ms_field), getattr(settings, ids_field))
     chosen = list(getattr(settings, PROPERTIES_FIELD[kind]))
     names = list(dict.fromkeys([*BASE_PROPERTIES[kind], *chosen]))
-    changed = client.modified_since(HUBSPOT_TYPES[kind], cursor[0], properties=names)
-    for chunk in _chunks(_after_cursor(changed, kind, cursor), CHUNK):
+    changed = client.modified_since(HUBSPOT_TYPES[kind], cursor.read_from_ms, properties=names)
+    fresh = (r for r in changed if cursor.is_new(str(r["id"]), _modified_ms(r, kind)))
+    for chunk in _chunks(fresh, CHUNK):
         cursor = _chunk_store(run, client, kind, chunk, chosen, cursor)
         if time.monotonic() > deadline:
             raise _TimeBudgetSpent
-
-
-def _after_cursor(records: Iterable[dict], kind: str, cursor: tuple[int, set[str]]) -> Iterator:
-    """Skip what the cursor says was stored: the ids already read at the cursor's instant."""
-    cursor_ms, cursor_ids = cursor
-    for record in records:
-        if _modified_ms(record, kind) == cursor_ms and str(record["id"]) in cursor_ids:
-            continue
-        yield record
 
 
 def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:
@@ -149,8 +143,8 @@ def _chunk_store(
     kind: str,
     chunk: list[dict],
     chosen: list[str],
-    cursor: tuple[int, set[str]],
-) -> tuple[int, set[str]]:
+    cursor: ReadCursor,
+) -> ReadCursor:
     """Upsert one chunk and advance the cursor with it, atomically; returns the new cursor."""
     by_id = {str(record["id"]): record for record in chunk}  # a record read twice: keep last
     companies = (
@@ -160,7 +154,7 @@ def _chunk_store(
         _record_row(run.organization_id, kind, record, chosen, companies.get(hubspot_id, ""))
         for hubspot_id, record in by_id.items()
     ]
-    new_cursor = _cursor_advance(cursor, [(_modified_ms(r, kind), str(r["id"])) for r in chunk])
+    new_cursor = cursor.advanced((str(r["id"]), _modified_ms(r, kind)) for r in chunk)
     ms_field, ids_field = CURSOR_FIELDS[kind]
     with transaction.atomic():
         CrmRecord.objects.bulk_create(
@@ -172,22 +166,14 @@ def _chunk_store(
         # Compare-and-set: a cursor reset by a settings change in the meantime is not overwritten.
         advanced = CrmSyncSettings.objects.filter(
             organization_id=run.organization_id,
-            **{ms_field: cursor[0], PROPERTIES_FIELD[kind]: chosen},
-        ).update(**{ms_field: new_cursor[0], ids_field: sorted(new_cursor[1])})
+            **{ms_field: cursor.newest_ms, PROPERTIES_FIELD[kind]: chosen},
+        ).update(**{ms_field: new_cursor.newest_ms, ids_field: new_cursor.stored()})
         if not advanced:
             raise _SettingsChangedError
         CrmSyncRun.objects.filter(pk=run.pk).update(
             **{COUNT_FIELD[kind]: F(COUNT_FIELD[kind]) + len(rows)}
         )
     return new_cursor
-
-
-def _cursor_advance(cursor: tuple[int, set[str]], read: list[tuple[int, str]]):
-    """The newest modification time read, with every id read at exactly that time."""
-    newest = max([cursor[0], *(stamp for stamp, _ in read)])
-    ids = set(cursor[1]) if newest == cursor[0] else set()
-    ids.update(record_id for stamp, record_id in read if stamp == newest)
-    return newest, ids
 
 
 def _record_row(organization_id: int, kind: str, record: dict, chosen: list[str], company: str):

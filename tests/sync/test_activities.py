@@ -14,6 +14,7 @@ from sync.activities.owners import assigned_to
 from sync.activities.people import ContactCandidate, who_choose
 from sync.activities.runs import activities_sync_periodic
 from sync.activities.types import marketing_event_fields
+from sync.cursors import LOOKBACK_MS
 from sync.models import (
     ActivityFinding,
     ActivityLink,
@@ -123,7 +124,7 @@ def test_equal_timestamps_at_the_cursor_are_neither_skipped_nor_repeated(world):
     world.sync()
     settings_row = ActivitySyncSettings.objects.get(organization=world.organization)
     assert settings_row.salesforce_cursor == same
-    assert sorted(settings_row.salesforce_cursor_ids) == sorted(first)
+    assert [task_id for task_id, _ in settings_row.salesforce_cursor_ids] == sorted(first)
     late = world.sf_task(at=same, Subject="Late, same second")
 
     run = world.sync()
@@ -131,6 +132,22 @@ def test_equal_timestamps_at_the_cursor_are_neither_skipped_nor_repeated(world):
     assert run.hubspot_created == 1
     assert len(world.hs_tasks()) == 4
     assert ActivityLink.objects.filter(salesforce_id=late, state="linked").exists()
+
+
+def test_a_task_committed_after_newer_ones_were_read_is_still_synced(world):
+    # Salesforce stamps SystemModstamp before the transaction commits: a long transaction's task
+    # can appear with a stamp older than tasks already read.
+    world.enable(salesforce_tasks=True)
+    world.sf_task(at=world.after(600), Subject="Newest")
+    world.sync()
+    late = world.sf_task(at=world.after(600 - 120), Subject="Committed late")
+    too_old = world.sf_task(at=world.after(600 - LOOKBACK_MS // 1000 - 60), Subject="Too late")
+
+    run = world.sync()
+
+    assert run.hubspot_created == 1  # the newest one is not written again
+    assert ActivityLink.objects.filter(salesforce_id=late, state="linked").exists()
+    assert not ActivityLink.objects.filter(salesforce_id=too_old).exists()
 
 
 def test_paging_checkpoints_every_page_without_gaps(world):
@@ -149,6 +166,23 @@ def test_paging_checkpoints_every_page_without_gaps(world):
 
 
 # --- HubSpot → Salesforce ------------------------------------------------------------------------
+def test_a_note_that_hubspots_search_shows_late_is_still_synced(world):
+    contact = world.hs_contact("jane@example.com")
+    world.sf_contact("jane@example.com")
+    world.enable(note=True)
+    note = {"hs_note_body": "Newest"}
+    world.hs_engagement("notes", note, contacts=(contact,), created=world.after(600))
+    world.sync()
+    # Modified before the newest note read, but found by search only now (its index lags).
+    late = {"hs_note_body": "Indexed late"}
+    world.hs_engagement("notes", late, contacts=(contact,), created=world.after(480))
+
+    run = world.sync()
+
+    assert run.salesforce_created == 1, [*reasons(run), run.summary]  # not the newest again
+    assert sorted(t["Subject"] for t in world.sf_tasks()) == ["Indexed late", "Newest"]
+
+
 def test_hubspot_activities_become_salesforce_tasks_with_subjects(world):
     world.salesforce.task_type_values_set(["Call", "Email", "Meeting", "HubSpot"])
     contact = world.hs_contact("jane@example.com")

@@ -312,3 +312,18 @@ def test_without_the_deals_scope_tasks_sync_without_deal_links_and_the_run_says_
     (finding,) = run.findings.filter(reason=Reason.CONNECTION)  # once per run, not per task
     assert finding.source_type == "deals"
     assert run.status == Status.PARTIAL
+
+
+def test_an_email_event_recorded_late_is_still_synced(world):
+    world.sf_contact("jane@example.com")
+    world.sf_contact("joe@example.com")
+    world.enable(**MARKETING)
+    campaign = world.hubspot.marketing_email_add("Spring newsletter", subject="Spring")
+    world.hs_email_event(campaign, "SENT", "jane@example.com", world.after(600))
+    world.sync()
+    world.hs_email_event(campaign, "SENT", "joe@example.com", world.after(500))
+
+    run = world.sync()
+
+    assert run.salesforce_created == 1
+    assert len(world.sf_tasks()) == 2

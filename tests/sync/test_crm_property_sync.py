@@ -29,6 +29,7 @@ from sync.crm.runs import (
     duration_text,
 )
 from sync.crm.selectors import crm_snapshot_for_email
+from sync.cursors import LOOKBACK_MS, ReadCursor
 from sync.jobs import crm_property_sync_nightly
 from sync.models import CrmRecord, CrmSyncRun, CrmSyncSettings
 from sync.scheduling import periodic_job_by_name
@@ -262,7 +263,7 @@ def test_records_sharing_the_cursor_millisecond_are_neither_skipped_nor_read_twi
     crm_property_sync(org_a, CrmSyncRun.Trigger.NIGHTLY)
     crm_settings.refresh_from_db()
     assert crm_settings.contact_cursor_ms == T0
-    assert sorted(crm_settings.contact_cursor_ids) == sorted(r.id for r in first)
+    assert _cursor_ids(crm_settings) == sorted(r.id for r in first)
     # Created after the run but stamped with the same millisecond (a HubSpot import).
     late = contact_add(hubspot, "late@acme.example", at=T0, segment="smb")
 
@@ -271,7 +272,29 @@ def test_records_sharing_the_cursor_millisecond_are_neither_skipped_nor_read_twi
     assert run.contacts == 1
     assert stored(org_a)[late.id].properties["segment"] == "smb"
     crm_settings.refresh_from_db()
-    assert sorted(crm_settings.contact_cursor_ids) == sorted(r.id for r in [*first, late])
+    assert _cursor_ids(crm_settings) == sorted(r.id for r in [*first, late])
+
+
+def _cursor_ids(crm_settings) -> list[str]:
+    cursor = ReadCursor.load(crm_settings.contact_cursor_ms, crm_settings.contact_cursor_ids)
+    return sorted(cursor.seen)
+
+
+def test_a_change_the_search_index_shows_late_is_read_by_the_next_run(hubspot, crm_settings, org_a):
+    newest = T0 + 10 * MINUTE
+    contact_add(hubspot, "early@acme.example", at=T0)
+    contact_add(hubspot, "newest@acme.example", at=newest)
+    crm_property_sync(org_a, CrmSyncRun.Trigger.NIGHTLY)
+    # Modified before the newest change read, but visible only now (HubSpot's index lags).
+    late = contact_add(hubspot, "late@acme.example", at=newest - 2 * MINUTE, segment="smb")
+    too_old = contact_add(hubspot, "old@acme.example", at=newest - LOOKBACK_MS - MINUTE)
+
+    run = crm_property_sync(org_a, CrmSyncRun.Trigger.NIGHTLY)
+
+    assert run.contacts == 1  # the late one; the two read before are not stored again
+    assert stored(org_a)[late.id].properties["segment"] == "smb"
+    # The look-back is bounded: a change older than it is left to the next full resync.
+    assert too_old.id not in stored(org_a)
 
 
 def test_sync_reads_past_the_search_result_cap(hubspot, crm_settings, org_a, monkeypatch):
