@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 import responses
+from django.core.cache import cache
 
 from connectors.sandbox.core import Sandbox
 from connectors.sandbox.testing import sandbox_mount
@@ -47,9 +48,10 @@ def is_postgres():
 
 
 @pytest.fixture(autouse=True)
-def _booking_context_fresh():
-    """Rolled-back tests can reuse ids: no test sees another's cached meeting type."""
+def _caches_fresh():
+    """Rolled-back tests can reuse ids: no test sees what another cached."""
     booking_context_clear()
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -22,6 +22,7 @@ from sync.webinars.hubspot_writing import (
     contacts_sync,
     exclusion_rules,
     hubspot_properties_ensure,
+    hubspot_properties_recheck,
     marketing_event_sync,
 )
 from sync.webinars.recordings import recordings_follow_up, recordings_sync
@@ -93,7 +94,7 @@ def _execute(run: SyncRun, findings: Findings) -> str:
             return SyncRun.Status.SKIPPED
         read = webinar_ledger_refresh(webinar=webinar, details=details or {}, client=zoom)
         _reading_findings(read, findings)
-        hubspot_properties_ensure(hubspot)
+        hubspot_properties_ensure(hubspot, connection=hubspot_connection)
         rules = exclusion_rules(organization=organization, client=hubspot)
         emails = Attendance.objects.filter(webinar=webinar).values_list("email", flat=True)
         outcome = contacts_sync(
@@ -104,6 +105,8 @@ def _execute(run: SyncRun, findings: Findings) -> str:
             run=run,
             findings=findings,
         )
+        if outcome.failed:
+            hubspot_properties_recheck(hubspot_connection)
         marketing_event_sync(
             webinar=webinar,
             zoom_account_id=zoom_connection.external_account_id,

@@ -9,6 +9,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import Q
 
 from connectors.hubspot.client import HubSpotClient
@@ -36,6 +37,7 @@ from sync.webinars.rollups import (
 NAME_PROPERTIES = ("email", "firstname", "lastname")
 #: Emails handled together: whole HubSpot batches (100), bounded memory.
 CONTACT_CHUNK = 1000
+PROPERTIES_CHECK_SECONDS = 3600
 HUBSPOT_BATCH = 100
 
 
@@ -94,11 +96,32 @@ class ContactsOutcome:
     failed: int = 0
 
 
-def hubspot_properties_ensure(client: HubSpotClient) -> None:
-    """Create our property group and contact properties where HubSpot lacks them."""
+def hubspot_properties_ensure(client: HubSpotClient, *, connection=None) -> None:
+    """Create our property group and contact properties where HubSpot lacks them.
+
+    With the `connection`, at most once per PROPERTIES_CHECK_SECONDS per process for its grant:
+    a night of webinar runs checks them once, not five calls for each webinar.
+    """
+    key = _properties_key(connection) if connection is not None else None
+    if key and cache.get(key):
+        return
     client.property_group_ensure("contacts", **PROPERTY_GROUP)
     for definition in PROPERTY_DEFINITIONS:
         client.property_ensure("contacts", {**definition, "groupName": PROPERTY_GROUP["name"]})
+    if key:
+        cache.set(key, True, PROPERTIES_CHECK_SECONDS)
+
+
+def hubspot_properties_recheck(connection) -> None:
+    """Check the properties again next time (a contact write failed: one may have been deleted
+    in HubSpot since the last check)."""
+    cache.delete(_properties_key(connection))
+
+
+def _properties_key(connection) -> str:
+    # Keyed to the grant: reconnecting (maybe another portal) checks afresh.
+    connected = int(connection.connected_at.timestamp()) if connection.connected_at else 0
+    return f"sync:hubspot-properties:{connection.pk}:{connected}"
 
 
 def exclusion_rules(*, organization, client: HubSpotClient) -> ExclusionRules:

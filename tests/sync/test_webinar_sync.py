@@ -9,6 +9,7 @@ from connectors.sandbox.core import Fault
 from connectors.services import connection_mark_needs_reauth
 from sync.models import Attendance, ContactExclusion, ContactSyncState, SyncFinding, SyncRun
 from sync.models.audit import FindingCategory
+from sync.webinars import execution
 from sync.webinars.discovery import organization_webinars_refresh
 from sync.webinars.rollups import PROP_ATTENDED, PROP_AVG_PERCENT, PROP_REGISTRATIONS
 from tests.sync.webinar_world import world_make
@@ -51,6 +52,34 @@ def test_rerun_with_nothing_changed_writes_nothing(world):
     again = world.sync(webinar)
     assert again.contacts_created == 0 and again.contacts_updated == 0
     assert world.hubspot_writes(mark) == []
+
+
+def _property_checks(world, since: int) -> int:
+    return sum("/crm/v3/properties/" in path for _, path in world.hubspot.request_log[since:])
+
+
+def test_our_properties_are_checked_once_for_many_runs_and_again_after_a_failure(
+    world, monkeypatch
+):
+    webinar = world.webinar()
+    world.sync(webinar)
+    mark = len(world.hubspot.request_log)
+    world.sync(webinar)
+    assert _property_checks(world, mark) == 0
+    # A contact write fails (say, our property was deleted in HubSpot): check again next run.
+    real = execution.contacts_sync
+
+    def one_failed(**kwargs):
+        outcome = real(**kwargs)
+        outcome.failed += 1
+        return outcome
+
+    monkeypatch.setattr(execution, "contacts_sync", one_failed)
+    world.sync(webinar)
+    monkeypatch.setattr(execution, "contacts_sync", real)
+    mark = len(world.hubspot.request_log)
+    world.sync(webinar)
+    assert _property_checks(world, mark) == 5  # the group and our four properties
 
 
 def test_sync_off_records_a_skipped_run(sandbox, org_a, manager_a):
