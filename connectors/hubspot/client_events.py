@@ -16,9 +16,11 @@ class EventsClientMixin:
     """Relies on `HubSpotClient._call`, `_all_pages` and `_get_or_none`."""
 
     # --- forms -----------------------------------------------------------------------------------
-    def forms(self) -> list[dict[str, Any]]:
-        """Every live form of the portal ({id, name, formType, createdAt, ...}), every page."""
-        return list(self._all_pages("/marketing/v3/forms", {"limit": 100}))
+    def forms(self, *, archived: bool = False) -> list[dict[str, Any]]:
+        """Every live (or, `archived`, every archived) form of the portal ({id, name, formType,
+        createdAt, updatedAt, archived, ...}), every page."""
+        params = {"limit": 100, **({"archived": "true"} if archived else {})}
+        return list(self._all_pages("/marketing/v3/forms", params))
 
     def form_submissions_since(self, form_guid: str, since_ms: int) -> Iterator[dict[str, Any]]:
         """Submissions of one form submitted at or after `since_ms`, newest first.

@@ -87,6 +87,12 @@ class EventsMixin:
         self.form_submissions[guid] = []
         return guid
 
+    def form_archive(self, guid: str, *, at_ms: int | None = None) -> None:
+        """Archive a form as the HubSpot UI does; [UNVERIFIED] that archiving moves `updatedAt`
+        (the v3 form has no separate `archivedAt`)."""
+        self.forms[guid]["archived"] = True
+        self.forms[guid]["updatedAt"] = iso_ms(self.now_ms() if at_ms is None else at_ms)
+
     def form_submission_add(self, form_guid: str, values: dict[str, str], *, at_ms=None) -> str:
         """A submission of `values` ({"email": ..., "firstname": ...}); returns its conversionId."""
         submission = {

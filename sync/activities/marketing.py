@@ -2,15 +2,16 @@
 submissions (issue 7, help article 004, apis.md §2.8).
 
 They are not CRM objects: email events come from `GET /email/public/v1/events` (one event type per
-activity type, named after their email via the campaign), submissions from every form's `GET /form-
-integrations/v1/submissions/forms/{guid}`. Neither API's order can be paged through incrementally,
-so a run reads everything at or after the type's cursor (`sync.cursors`: a few minutes behind the
-newest event read), sorts it by (time, id) and writes chunks of 200, moving the cursor after each
-chunk: nothing recorded late is skipped, nothing read before is done twice. Each becomes a Completed
-task "Sent: <email name>", "Opened: …", "Clicked: …" or "Submitted: <form name>"; WhoId is the
-Contact (else Lead) with the recipient's/submitter's email; Assigned To follows the chain with no
-activity owner (the HubSpot contact's owner if mapped, else the integration user). Events never
-change, so there are no updates; the link table keeps re-reads from creating twice.
+activity type, named after their email via the campaign), submissions from `GET
+/form-integrations/v1/submissions/forms/{guid}` of every live form and every form archived since the
+cursor. Neither API's order can be paged through incrementally, so a run reads everything at or
+after the type's cursor (`sync.cursors`: a few minutes behind the newest event read), sorts it by
+(time, id) and writes chunks of 200, moving the cursor after each chunk: nothing recorded late is
+skipped, nothing read before is done twice. Each becomes a Completed task "Sent: <email name>",
+"Opened: …", "Clicked: …" or "Submitted: <form name>"; WhoId is the Contact (else Lead) with the
+recipient's/submitter's email; Assigned To follows the chain with no activity owner (the HubSpot
+contact's owner if mapped, else the integration user). Events never change, so there are no updates;
+the link table keeps re-reads from creating twice.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from sync.activities.types import (
     EMAIL_EVENTS,
     MARKETING_SOURCES,
     marketing_event_fields,
+    parse_hubspot_time,
     update_content,
 )
 from sync.cursors import ReadCursor, ms_from_datetime
@@ -106,7 +108,9 @@ def _read(ctx: RunContext, activity_type: str, since: int) -> Iterator[Marketing
                 names[campaign],
             )
         return
-    for form in ctx.hubspot.forms():
+    # A form archived since the cursor may hold submissions from before it was archived.
+    archived = [form for form in ctx.hubspot.forms(archived=True) if _updated_ms(form) >= since]
+    for form in [*ctx.hubspot.forms(), *archived]:
         for submission in ctx.hubspot.form_submissions_since(form["id"], since):
             values = submission.get("values") or []
             email = next(
@@ -119,6 +123,11 @@ def _read(ctx: RunContext, activity_type: str, since: int) -> Iterator[Marketing
                 email.strip().lower(),
                 form.get("name") or f"form {form['id']}",
             )
+
+
+def _updated_ms(form: dict[str, Any]) -> int:
+    moment = parse_hubspot_time(form.get("updatedAt"))
+    return ms_from_datetime(moment) if moment else 0
 
 
 def _skip(ctx, setting, item: MarketingItem, reason: str, message: str) -> None:

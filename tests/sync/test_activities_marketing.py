@@ -7,7 +7,7 @@ import pytest
 
 from sync.models import ActivityFinding, ActivityLink, ActivitySyncRun
 from sync.models.activities import ActivityFindingReason as Reason
-from tests.sync.activities_world import activity_world_make
+from tests.sync.activities_world import activity_world_make, ms
 
 pytestmark = pytest.mark.django_db
 Status = ActivitySyncRun.Status
@@ -85,6 +85,27 @@ def test_form_submissions_become_submitted_tasks_for_the_submitter(world):
     assert (task["OwnerId"], task["Type"]) == (ann, "Call")  # the contact's owner is mapped
     assert (Reason.NO_MATCHING_CONTACT, stranger) in reasons(run)
     assert run.status == Status.PARTIAL
+
+
+def test_submissions_to_a_form_archived_since_the_last_run_are_still_synced(world):
+    world.sf_contact("lead@example.com")
+    world.enable(form_submission=True)
+    retired_long_ago = world.hubspot.form_add("Old offer")
+    world.hubspot.form_archive(retired_long_ago, at_ms=ms(world.before()))
+    live = world.hubspot.form_add("Newsletter")
+    world.hs_form_submission(live, "lead@example.com", world.after(60))
+    world.sync()
+    retired = world.hubspot.form_add("Spring offer")
+    world.hs_form_submission(retired, "lead@example.com", world.after(120))
+    world.hubspot.form_archive(retired, at_ms=ms(world.after(180)))
+    mark = len(world.hubspot.request_log)
+
+    world.sync()
+
+    subjects = sorted(t["Subject"] for t in world.sf_tasks())
+    assert subjects == ["Submitted: Newsletter", "Submitted: Spring offer"]
+    read = [path for _, path in world.hubspot.request_log[mark:] if "/submissions/forms/" in path]
+    assert not any(retired_long_ago in path for path in read)  # archived before the cursor
 
 
 def test_marketing_events_at_equal_timestamps_are_neither_skipped_nor_repeated(world):
