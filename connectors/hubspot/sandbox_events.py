@@ -88,10 +88,10 @@ class EventsMixin:
         return guid
 
     def form_archive(self, guid: str, *, at_ms: int | None = None) -> None:
-        """Archive a form as the HubSpot UI does; [UNVERIFIED] that archiving moves `updatedAt`
-        (the v3 form has no separate `archivedAt`)."""
+        """Archive a form as the HubSpot UI does: `archived` and `archivedAt` are set, and
+        [UNVERIFIED] `updatedAt` is left as it was."""
         self.forms[guid]["archived"] = True
-        self.forms[guid]["updatedAt"] = iso_ms(self.now_ms() if at_ms is None else at_ms)
+        self.forms[guid]["archivedAt"] = iso_ms(self.now_ms() if at_ms is None else at_ms)
 
     def form_submission_add(self, form_guid: str, values: dict[str, str], *, at_ms=None) -> str:
         """A submission of `values` ({"email": ..., "firstname": ...}); returns its conversionId."""

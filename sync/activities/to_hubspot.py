@@ -1,10 +1,10 @@
 """Salesforce → HubSpot: new and changed Salesforce tasks become (update) HubSpot tasks.
 
 Incremental by `SystemModstamp` (apis.md §4.3), ordered by stamp then Id, paged with
-`nextRecordsUrl`, from a few minutes before the newest stamp read (`sync.cursors`: Salesforce stamps
-a change before its transaction commits, so a task can appear after newer ones were read). After
-every page the cursor moves; what was read at the same stamp is not done twice. Tasks created before
-the sync was switched on are skipped ("created before enabling"); a backfill lowers that bar for one
+`nextRecordsUrl`, from a few minutes before the last read began (`sync.cursors`: Salesforce stamps a
+change before its transaction commits, so a task can appear after newer ones were read). After every
+page the cursor moves; what was read at the same stamp is not done twice. Tasks created before the
+sync was switched on are skipped ("created before enabling"); a backfill lowers that bar for one
 run.
 """
 
@@ -27,7 +27,7 @@ from sync.activities.links import (
 )
 from sync.activities.owners import owner_maps
 from sync.activities.task_writes import MAX_LINK_ATTEMPTS
-from sync.cursors import ReadCursor, datetime_from_ms, ms_from_datetime
+from sync.cursors import ReadCursor, datetime_from_ms, ms_from_datetime, now_ms
 from sync.models import ActivityFinding, ActivityLink
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -50,6 +50,7 @@ def salesforce_tasks_to_hubspot(ctx: RunContext, *, backfill_from: dt.datetime |
     if not settings.salesforce_task_sync or enabled_at is None:
         return
     hubspot_marker_property_ensure(ctx)
+    started = now_ms()
     if backfill_from is not None:
         where = (
             f"CreatedDate >= {soql_datetime(backfill_from)} "
@@ -57,11 +58,13 @@ def salesforce_tasks_to_hubspot(ctx: RunContext, *, backfill_from: dt.datetime |
         )
         bar, cursor = backfill_from, None
     else:
+        # Salesforce's stamps have whole seconds: so have the starting points.
         cursor = ReadCursor.load(
-            ms_from_datetime(settings.salesforce_cursor or enabled_at),
+            ms_from_datetime((settings.salesforce_cursor or enabled_at).replace(microsecond=0)),
             settings.salesforce_cursor_ids,
         )
-        read_from = datetime_from_ms(cursor.read_from_ms)
+        floor = ms_from_datetime(enabled_at.replace(microsecond=0))
+        read_from = datetime_from_ms(cursor.read_from(floor))
         where, bar = f"SystemModstamp >= {soql_datetime(read_from)}", enabled_at
     soql = f"SELECT {TASK_FIELDS} FROM Task WHERE {where} ORDER BY SystemModstamp ASC, Id ASC"  # noqa: S608
     page = ctx.salesforce.query_page(soql)
@@ -72,7 +75,7 @@ def salesforce_tasks_to_hubspot(ctx: RunContext, *, backfill_from: dt.datetime |
         tasks = [t for t, ms in stamped if cursor is None or cursor.is_new(t["Id"], ms)]
         _page_write(ctx, tasks, bar)
         if cursor is not None and stamped:
-            cursor = cursor.advanced((t["Id"], ms) for t, ms in stamped)
+            cursor = cursor.advanced(((t["Id"], ms) for t, ms in stamped), started_ms=started)
             settings.salesforce_cursor = datetime_from_ms(cursor.newest_ms)
             settings.salesforce_cursor_ids = cursor.stored()
             settings.save(

@@ -2,7 +2,7 @@
 already-synced ones update them.
 
 Per engagement type, engagements modified since the type's cursor (`sync.cursors`: a few minutes
-behind the newest change read, as HubSpot's search shows changes late) are read oldest first (search
+before the last read began, as HubSpot's search shows changes late) are read oldest first (search
 sorted by `hs_lastmodifieddate`, apis.md §2.8), in chunks of up to 200: one sObject Collections call
 per chunk (`allOrNone: false`, per-record errors), then the cursor moves. Only activities created
 after the type was enabled are created; an activity synced before is updated when the content its
@@ -44,7 +44,7 @@ from sync.activities.types import (
     task_fields,
     update_content,
 )
-from sync.cursors import ReadCursor, ms_from_datetime
+from sync.cursors import ReadCursor, ms_from_datetime, now_ms
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -72,16 +72,19 @@ def _type_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_from) -
         names.append(SALESFORCE_ID_PROPERTY)
     backfill = backfill_from is not None
     cursor = ReadCursor.load(setting.cursor_ms, setting.cursor_ids)
-    since = ms_from_datetime(backfill_from) if backfill else cursor.read_from_ms
+    floor = ms_from_datetime(setting.enabled_at) if setting.enabled_at else 0
+    since = ms_from_datetime(backfill_from) if backfill else cursor.read_from(floor)
+    started = now_ms()
     bar = backfill_from if backfill else setting.enabled_at
     records = ctx.hubspot.engagements_modified_since(kind.object_type, since, properties=names)
     stamp_name = modified_property(kind.object_type)
     while chunk := list(islice(records, CHUNK)):
-        stamped = [(r, _stamp(r, stamp_name)) for r in chunk]
+        # By id: a record edited while the search pages through moves and can come twice.
+        stamped = list({r["id"]: (r, _stamp(r, stamp_name)) for r in chunk}.values())
         fresh = [r for r, ms in stamped if backfill or cursor.is_new(r["id"], ms)]
         _chunk_write(ctx, setting, fresh, bar)
         if not backfill:
-            cursor = cursor.advanced((r["id"], ms) for r, ms in stamped)
+            cursor = cursor.advanced(((r["id"], ms) for r, ms in stamped), started_ms=started)
             setting.cursor_ms, setting.cursor_ids = cursor.newest_ms, cursor.stored()
             setting.save(update_fields=["cursor_ms", "cursor_ids"])
         ctx.findings_flush()

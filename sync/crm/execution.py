@@ -2,13 +2,13 @@
 
 Per object type (companies, then contacts) the run reads every record modified at or after the
 stored cursor, oldest first, through `HubSpotClient.modified_since` (which restarts its search
-before HubSpot's 10,000-result cap). Every `CHUNK` records are upserted and the cursor advanced
-in one transaction, so a run that fails, or a worker that dies, resumes from the last stored
-chunk. The cursor (`sync.cursors.ReadCursor`) re-reads a few minutes behind the newest change,
-so a record that HubSpot's search index shows late is not skipped, and skips what it has stored
-at the same modification time, so nothing is stored twice. After both types, records
-HubSpot lists as archived (deleted) are removed. A run longer than `TIME_BUDGET` re-queues itself
-and continues in a fresh task (the worker timeout is 300 s).
+before HubSpot's 10,000-result cap). Every `CHUNK` records are upserted and the cursor advanced in
+one transaction, so a run that fails, or a worker that dies, resumes from the last stored chunk. The
+cursor (`sync.cursors.ReadCursor`) reads again from a few minutes before the last read began, so a
+record that HubSpot's search index shows late is not skipped, and skips what it has stored at the
+same modification time, so nothing is stored twice. After both types, records HubSpot lists as
+archived (deleted) are removed. A run longer than `TIME_BUDGET` re-queues itself and continues in a
+fresh task (the worker timeout is 300 s).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from sync.crm.properties import (
     CrmSyncUnavailableError,
     hubspot_connection,
 )
-from sync.cursors import ReadCursor
+from sync.cursors import ReadCursor, now_ms
 from sync.models import CrmRecord, CrmSyncRun, CrmSyncSettings
 
 logger = logging.getLogger(__name__)
@@ -118,10 +118,11 @@ def _object_type_sync(run: CrmSyncRun, client, kind: str, deadline: float) -> No
     cursor = ReadCursor.load(getattr(settings, ms_field), getattr(settings, ids_field))
     chosen = list(getattr(settings, PROPERTIES_FIELD[kind]))
     names = list(dict.fromkeys([*BASE_PROPERTIES[kind], *chosen]))
-    changed = client.modified_since(HUBSPOT_TYPES[kind], cursor.read_from_ms, properties=names)
+    started = now_ms()
+    changed = client.modified_since(HUBSPOT_TYPES[kind], cursor.read_from(), properties=names)
     fresh = (r for r in changed if cursor.is_new(str(r["id"]), _modified_ms(r, kind)))
     for chunk in _chunks(fresh, CHUNK):
-        cursor = _chunk_store(run, client, kind, chunk, chosen, cursor)
+        cursor = _chunk_store(run, client, kind, chunk, chosen, cursor, started)
         if time.monotonic() > deadline:
             raise _TimeBudgetSpent
 
@@ -144,6 +145,7 @@ def _chunk_store(
     chunk: list[dict],
     chosen: list[str],
     cursor: ReadCursor,
+    started: int,
 ) -> ReadCursor:
     """Upsert one chunk and advance the cursor with it, atomically; returns the new cursor."""
     by_id = {str(record["id"]): record for record in chunk}  # a record read twice: keep last
@@ -154,7 +156,8 @@ def _chunk_store(
         _record_row(run.organization_id, kind, record, chosen, companies.get(hubspot_id, ""))
         for hubspot_id, record in by_id.items()
     ]
-    new_cursor = cursor.advanced((str(r["id"]), _modified_ms(r, kind)) for r in chunk)
+    read = [(str(r["id"]), _modified_ms(r, kind)) for r in chunk]
+    new_cursor = cursor.advanced(read, started_ms=started)
     ms_field, ids_field = CURSOR_FIELDS[kind]
     with transaction.atomic():
         CrmRecord.objects.bulk_create(

@@ -11,7 +11,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from connectors.errors import ConnectorError, ReauthRequiredError, TransientError
+from connectors.errors import ConnectorError, PermanentError, ReauthRequiredError, TransientError
 from connectors.models import ApiCall, Connection, ConnectionStatus
 from connectors.services import connection_client
 from sync.claims import claim_expires_at, run_claim
@@ -97,16 +97,20 @@ def _execute(run: SyncRun, findings: Findings) -> str:
         hubspot_properties_ensure(hubspot, connection=hubspot_connection)
         rules = exclusion_rules(organization=organization, client=hubspot)
         emails = Attendance.objects.filter(webinar=webinar).values_list("email", flat=True)
-        outcome = contacts_sync(
-            organization=organization,
-            emails=set(emails),
-            client=hubspot,
-            rules=rules,
-            run=run,
-            findings=findings,
-        )
-        if outcome.failed:
+        try:
+            outcome = contacts_sync(
+                organization=organization,
+                emails=set(emails),
+                client=hubspot,
+                rules=rules,
+                run=run,
+                findings=findings,
+            )
+        except PermanentError:
+            # HubSpot refused a contact batch, as it does when one of our properties was
+            # deleted since it was last checked: check them again before the retry.
             hubspot_properties_recheck(hubspot_connection)
+            raise
         marketing_event_sync(
             webinar=webinar,
             zoom_account_id=zoom_connection.external_account_id,

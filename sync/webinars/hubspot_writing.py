@@ -6,6 +6,8 @@ successful write, so an unchanged re-run makes no write calls at all.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -38,6 +40,9 @@ NAME_PROPERTIES = ("email", "firstname", "lastname")
 #: Emails handled together: whole HubSpot batches (100), bounded memory.
 CONTACT_CHUNK = 1000
 PROPERTIES_CHECK_SECONDS = 3600
+DEFINITIONS_DIGEST = hashlib.sha256(
+    json.dumps([PROPERTY_GROUP, *PROPERTY_DEFINITIONS], sort_keys=True).encode()
+).hexdigest()[:12]
 HUBSPOT_BATCH = 100
 
 
@@ -113,15 +118,16 @@ def hubspot_properties_ensure(client: HubSpotClient, *, connection=None) -> None
 
 
 def hubspot_properties_recheck(connection) -> None:
-    """Check the properties again next time (a contact write failed: one may have been deleted
-    in HubSpot since the last check)."""
+    """Check the properties again next time (HubSpot refused a contact write: one may have
+    been deleted since the last check)."""
     cache.delete(_properties_key(connection))
 
 
 def _properties_key(connection) -> str:
-    # Keyed to the grant: reconnecting (maybe another portal) checks afresh.
+    # Keyed to the grant (reconnecting, maybe to another portal, checks afresh) and to what we
+    # define (a release that adds a property checks at once).
     connected = int(connection.connected_at.timestamp()) if connection.connected_at else 0
-    return f"sync:hubspot-properties:{connection.pk}:{connected}"
+    return f"sync:hubspot-properties:{connection.pk}:{connected}:{DEFINITIONS_DIGEST}"
 
 
 def exclusion_rules(*, organization, client: HubSpotClient) -> ExclusionRules:

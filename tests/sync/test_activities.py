@@ -124,7 +124,7 @@ def test_equal_timestamps_at_the_cursor_are_neither_skipped_nor_repeated(world):
     world.sync()
     settings_row = ActivitySyncSettings.objects.get(organization=world.organization)
     assert settings_row.salesforce_cursor == same
-    assert [task_id for task_id, _ in settings_row.salesforce_cursor_ids] == sorted(first)
+    assert [task_id for task_id, _ in settings_row.salesforce_cursor_ids["seen"]] == sorted(first)
     late = world.sf_task(at=same, Subject="Late, same second")
 
     run = world.sync()

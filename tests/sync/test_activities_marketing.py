@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from sync.activities import marketing
 from sync.models import ActivityFinding, ActivityLink, ActivitySyncRun
 from sync.models.activities import ActivityFindingReason as Reason
 from tests.sync.activities_world import activity_world_make, ms
@@ -90,7 +91,7 @@ def test_form_submissions_become_submitted_tasks_for_the_submitter(world):
 def test_submissions_to_a_form_archived_since_the_last_run_are_still_synced(world):
     world.sf_contact("lead@example.com")
     world.enable(form_submission=True)
-    retired_long_ago = world.hubspot.form_add("Old offer")
+    retired_long_ago = world.hubspot.form_add("Old offer", at_ms=ms(world.before(7200)))
     world.hubspot.form_archive(retired_long_ago, at_ms=ms(world.before()))
     live = world.hubspot.form_add("Newsletter")
     world.hs_form_submission(live, "lead@example.com", world.after(60))
@@ -348,3 +349,16 @@ def test_an_email_event_recorded_late_is_still_synced(world):
 
     assert run.salesforce_created == 1
     assert len(world.sf_tasks()) == 2
+
+
+def test_the_look_back_never_reaches_before_switching_on(world, monkeypatch):
+    # Reads that start two minutes after switching on look back five: not past the switch-on.
+    monkeypatch.setattr(marketing, "now_ms", lambda: ms(world.after(120)))
+    world.sf_contact("jane@example.com")
+    campaign = world.hubspot.marketing_email_add("Launch", subject="Launch")
+    before = world.hs_email_event(campaign, "SENT", "jane@example.com", world.before(120))
+    world.enable(**MARKETING)
+    world.hs_email_event(campaign, "SENT", "jane@example.com", world.after(60))
+    first, second = world.sync(), world.sync()
+    assert len(world.sf_tasks()) == 1
+    assert not any(source == before for run in (first, second) for _, source in reasons(run))

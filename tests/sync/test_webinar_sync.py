@@ -9,7 +9,6 @@ from connectors.sandbox.core import Fault
 from connectors.services import connection_mark_needs_reauth
 from sync.models import Attendance, ContactExclusion, ContactSyncState, SyncFinding, SyncRun
 from sync.models.audit import FindingCategory
-from sync.webinars import execution
 from sync.webinars.discovery import organization_webinars_refresh
 from sync.webinars.rollups import PROP_ATTENDED, PROP_AVG_PERCENT, PROP_REGISTRATIONS
 from tests.sync.webinar_world import world_make
@@ -58,28 +57,23 @@ def _property_checks(world, since: int) -> int:
     return sum("/crm/v3/properties/" in path for _, path in world.hubspot.request_log[since:])
 
 
-def test_our_properties_are_checked_once_for_many_runs_and_again_after_a_failure(
-    world, monkeypatch
-):
+def test_our_properties_are_checked_once_for_many_runs_and_again_after_a_refusal(world):
     webinar = world.webinar()
     world.sync(webinar)
     mark = len(world.hubspot.request_log)
     world.sync(webinar)
     assert _property_checks(world, mark) == 0
-    # A contact write fails (say, our property was deleted in HubSpot): check again next run.
-    real = execution.contacts_sync
-
-    def one_failed(**kwargs):
-        outcome = real(**kwargs)
-        outcome.failed += 1
-        return outcome
-
-    monkeypatch.setattr(execution, "contacts_sync", one_failed)
-    world.sync(webinar)
-    monkeypatch.setattr(execution, "contacts_sync", real)
+    # One of our properties is deleted in HubSpot: the next contact write is refused...
+    del world.hubspot.properties["contacts"][PROP_ATTENDED]
+    ContactSyncState.objects.update(properties_hash="")  # so that contacts are written again
+    refused = world.sync(webinar)
+    assert refused.status == SyncRun.Status.FAILED
+    # ...and the run after it checks the properties again, recreates ours and succeeds.
     mark = len(world.hubspot.request_log)
-    world.sync(webinar)
-    assert _property_checks(world, mark) == 5  # the group and our four properties
+    again = world.sync(webinar)
+    assert _property_checks(world, mark) >= 5  # the group and our four properties
+    assert PROP_ATTENDED in world.hubspot.properties["contacts"]
+    assert again.status == SyncRun.Status.SUCCEEDED
 
 
 def test_sync_off_records_a_skipped_run(sandbox, org_a, manager_a):
