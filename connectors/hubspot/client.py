@@ -269,11 +269,14 @@ class HubSpotClient(
     ) -> Iterator[dict[str, Any]]:
         """Every record modified at or after `since` (datetime or ms), oldest first, each once.
 
-        Sorted ascending by the modified-date property. Before the search would page past its
-        10,000 cap, the query restarts with the newest modification time seen as lower bound
-        (GTE, so nothing modified at that instant is lost) and skips the ids already yielded at
-        that instant (so nothing is yielded twice). Raises PermanentError if more than the cap
-        share a single timestamp. Records modified during the iteration may come again, later.
+        Sorted ascending by the modified-date property, paged by key rather than by position:
+        after each page that moved past the lower bound the query restarts with the newest
+        modification time seen as lower bound (GTE, so nothing modified at that instant is lost)
+        and skips the ids already yielded at that instant (so nothing is yielded twice). HubSpot's
+        `after` is a position, and a record edited while the pages are read moves to the end and
+        shifts every later one back: position paging would skip one. Position paging is left
+        only for records sharing one instant, up to the 10,000 cap; PermanentError if more than
+        the cap share it. Records modified during the iteration may come again, later.
         """
         prop = modified_property(object_type)
         lower = epoch_ms(since)
@@ -313,6 +316,8 @@ class HubSpotClient(
                 after = page.get("paging", {}).get("next", {}).get("after")
                 if not after:
                     return
+                if newest > lower:
+                    break  # restart from the newest instant: immune to shifting positions
                 if int(after) >= self.search_result_cap:
                     capped = True
                     break

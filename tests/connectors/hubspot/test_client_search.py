@@ -107,6 +107,17 @@ def test_modified_since_reads_past_the_cap_without_gaps_or_doubles(fake, hubspot
     assert stamps == sorted(stamps)
 
 
+def test_a_record_edited_while_the_pages_are_read_shifts_none_out(fake, hubspot):
+    ids = _contacts(fake, 450)
+    reading = hubspot.modified_since("contacts", T0, properties=["email"])
+    seen = [next(reading)["id"] for _ in range(150)]
+    # Edited now: it moves to the end of the order, and every later record moves back by one.
+    fake.objects["contacts"][ids[10]].updated_ms = T0 + 1000 * MINUTE
+    seen += [row["id"] for row in reading]
+    assert set(ids) <= set(seen)
+    assert seen.count(ids[10]) == 2  # once before the edit, once after it
+
+
 def test_modified_since_starts_at_the_given_time(fake, hubspot):
     ids = _contacts(fake, 10)
     since = dt.datetime.fromtimestamp((T0 + 7 * MINUTE) / 1000, tz=dt.UTC)
