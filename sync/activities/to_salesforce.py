@@ -145,10 +145,22 @@ def _fields(setting, record: dict[str, Any]) -> dict[str, Any]:
     )
 
 
+def _carried(setting, record: dict[str, Any], mapped: dict[str, str]) -> dict[str, Any]:
+    """What a change of the activity carries over to its task: the content, and Assigned To when
+    the activity's own owner maps to a Salesforce user (a task assigned by fallback, to the
+    contact's owner or the integration user, keeps it until the activity gets a mapped owner)."""
+    content = update_content(_fields(setting, record))
+    owner = mapped.get(record["properties"].get("hubspot_owner_id") or "")
+    if owner:
+        content["OwnerId"] = owner
+    return content
+
+
 def _update(ctx: RunContext, setting, pairs: list[tuple[dict[str, Any], ActivityLink]]) -> None:
+    mapped, _ = owner_maps(ctx.organization)
     updates = []
     for record, link in pairs:
-        content = update_content(_fields(setting, record))
+        content = _carried(setting, record, mapped)
         digest = content_hash(content)
         if digest != link.last_seen_hash:
             updates.append((link, content, digest))
@@ -223,7 +235,7 @@ def engagements_create(
                 hubspot_id=record["id"],
                 activity_type=setting.activity_type,
                 assignment=f"{assignment.user_id}: {assignment.reason}",
-                content_hash=content_hash(update_content(fields)),
+                content_hash=content_hash(_carried(setting, record, mapped)),
             )
         )
     tasks_create(ctx, links, tasks)

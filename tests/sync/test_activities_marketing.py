@@ -224,6 +224,33 @@ def test_changed_hubspot_activity_updates_its_task_only_when_the_content_changed
     assert (unchanged.hubspot_read, unchanged.salesforce_updated) == (1, 0)
 
 
+def test_a_new_owner_of_a_synced_hubspot_activity_reassigns_its_task(world):
+    owners = {}
+    for name in ("ann", "bob"):
+        owner = world.hubspot.user_add(email=f"{name}@acme.example", first=name, last="Lee")
+        user = world.salesforce.user_add(
+            first_name=name, last_name="Lee", email=f"{name}@acme.example"
+        )
+        world.map_owner(owner["id"], user)
+        owners[name] = (str(owner["id"]), user)
+    contact = world.hs_contact("jane@example.com")
+    world.sf_contact("jane@example.com")
+    world.enable(call=True)
+    properties = {"hs_call_title": "Intro", "hubspot_owner_id": owners["ann"][0]}
+    call = world.hs_engagement("calls", properties, contacts=(contact,))
+    world.sync()
+    assert world.sf_tasks()[0]["OwnerId"] == owners["ann"][1]
+
+    world.hubspot.record_update(
+        world.hubspot.objects["calls"][call], {"hubspot_owner_id": owners["bob"][0]}
+    )
+    run = world.sync()
+
+    (task,) = world.sf_tasks()
+    assert (task["OwnerId"], task["Subject"]) == (owners["bob"][1], "Intro")
+    assert run.salesforce_updated == 1
+
+
 def test_a_hubspot_task_that_came_from_salesforce_is_never_written_back(world):
     world.enable(salesforce_tasks=True, hubspot_task=True)
     task_id = world.sf_task(Subject="From Salesforce")
