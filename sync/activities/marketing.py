@@ -25,6 +25,7 @@ from connectors.errors import NotFoundError, PermanentError
 from sync.activities.context import RunContext
 from sync.activities.links import content_hash, hubspot_marker, links_by_hubspot
 from sync.activities.owners import assigned_to, owner_maps
+from sync.activities.reads import TypeRead
 from sync.activities.task_writes import hubspot_link_pending, link_retry_skipped, tasks_create
 from sync.activities.types import (
     EMAIL_EVENTS,
@@ -33,7 +34,7 @@ from sync.activities.types import (
     parse_hubspot_time,
     update_content,
 )
-from sync.cursors import ReadCursor, ms_from_datetime, now_ms
+from sync.cursors import ms_from_datetime
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -60,14 +61,9 @@ class MarketingItem:
 
 def marketing_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_from) -> None:
     """Read one marketing activity type since its cursor (or the backfill date) and write it."""
-    backfill = backfill_from is not None
-    cursor = ReadCursor.load(setting.cursor_ms, setting.cursor_ids)
-    floor = ms_from_datetime(setting.enabled_at) if setting.enabled_at else 0
-    since = ms_from_datetime(backfill_from) if backfill else cursor.read_from(floor)
-    started = now_ms()
-    bar = backfill_from if backfill else setting.enabled_at
+    read = TypeRead(setting, backfill_from)
     try:
-        items = list(_read(ctx, setting.activity_type, since))
+        items = list(_read(ctx, setting.activity_type, read.since))
     except PermanentError as error:
         if error.status != 403:
             raise
@@ -82,16 +78,13 @@ def marketing_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_fro
         return
     unique = {item.id: item for item in items}.values()  # a form listed live and archived
     items = sorted(
-        (i for i in unique if backfill or cursor.is_new(i.id, i.occurred_ms)),
+        (i for i in unique if read.is_new(i.id, i.occurred_ms)),
         key=lambda i: (i.occurred_ms, i.id),
     )
     for start in range(0, len(items), CHUNK):
         chunk = items[start : start + CHUNK]
-        _chunk_write(ctx, setting, chunk, bar)
-        if not backfill:
-            cursor = cursor.advanced(((i.id, i.occurred_ms) for i in chunk), started_ms=started)
-            setting.cursor_ms, setting.cursor_ids = cursor.newest_ms, cursor.stored()
-            setting.save(update_fields=["cursor_ms", "cursor_ids"])
+        _chunk_write(ctx, setting, chunk, read.bar)
+        read.advance((i.id, i.occurred_ms) for i in chunk)
         ctx.findings_flush()
 
 

@@ -30,6 +30,7 @@ from sync.activities.links import (
 from sync.activities.marketing import marketing_stream
 from sync.activities.owners import assigned_to, owner_maps
 from sync.activities.people import contact_candidates, who_choose
+from sync.activities.reads import TypeRead
 from sync.activities.task_writes import (
     hubspot_link_pending,
     link_retry_skipped,
@@ -44,7 +45,6 @@ from sync.activities.types import (
     task_fields,
     update_content,
 )
-from sync.cursors import ReadCursor, ms_from_datetime, now_ms
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -70,23 +70,15 @@ def _type_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_from) -
     names = properties_to_read(setting.activity_type)
     if kind.object_type == "tasks":
         names.append(SALESFORCE_ID_PROPERTY)
-    backfill = backfill_from is not None
-    cursor = ReadCursor.load(setting.cursor_ms, setting.cursor_ids)
-    floor = ms_from_datetime(setting.enabled_at) if setting.enabled_at else 0
-    since = ms_from_datetime(backfill_from) if backfill else cursor.read_from(floor)
-    started = now_ms()
-    bar = backfill_from if backfill else setting.enabled_at
-    records = ctx.hubspot.engagements_modified_since(kind.object_type, since, properties=names)
+    read = TypeRead(setting, backfill_from)
+    records = ctx.hubspot.engagements_modified_since(kind.object_type, read.since, properties=names)
     stamp_name = modified_property(kind.object_type)
     while chunk := list(islice(records, CHUNK)):
         # By id: a record edited while the search pages through moves and can come twice.
         stamped = list({r["id"]: (r, _stamp(r, stamp_name)) for r in chunk}.values())
-        fresh = [r for r, ms in stamped if backfill or cursor.is_new(r["id"], ms)]
-        _chunk_write(ctx, setting, fresh, bar)
-        if not backfill:
-            cursor = cursor.advanced(((r["id"], ms) for r, ms in stamped), started_ms=started)
-            setting.cursor_ms, setting.cursor_ids = cursor.newest_ms, cursor.stored()
-            setting.save(update_fields=["cursor_ms", "cursor_ids"])
+        fresh = [r for r, ms in stamped if read.is_new(r["id"], ms)]
+        _chunk_write(ctx, setting, fresh, read.bar)
+        read.advance((r["id"], ms) for r, ms in stamped)
         ctx.findings_flush()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from sync.activities import marketing
+from sync.activities import reads
 from sync.models import ActivityFinding, ActivityLink, ActivitySyncRun
 from sync.models.activities import ActivityFindingReason as Reason
 from tests.sync.activities_world import activity_world_make, ms
@@ -380,7 +380,7 @@ def test_an_email_event_recorded_late_is_still_synced(world):
 
 def test_the_look_back_never_reaches_before_switching_on(world, monkeypatch):
     # Reads that start two minutes after switching on look back five: not past the switch-on.
-    monkeypatch.setattr(marketing, "now_ms", lambda: ms(world.after(120)))
+    monkeypatch.setattr(reads, "now_ms", lambda: ms(world.after(120)))
     world.sf_contact("jane@example.com")
     campaign = world.hubspot.marketing_email_add("Launch", subject="Launch")
     before = world.hs_email_event(campaign, "SENT", "jane@example.com", world.before(120))
