@@ -106,12 +106,16 @@ class HttpClient:
         url: str | None = None,
         authenticated: bool = True,
         ok_statuses: Iterable[int] = (),
+        idempotent: bool = True,
     ) -> requests.Response:
         """Send one logical request, retrying as the error family says; return the response.
 
         `path` is a template such as "/users/{user_id}/webinars": only the template is recorded,
         `path_params` are quoted into it. `url` overrides base_url + path (absolute next-page
         links). Statuses in `ok_statuses` are returned instead of raised (e.g. 404 as "absent").
+        A request that is not `idempotent` (a create the vendor has no idempotency key for) is
+        retried here only after a 429, which the vendor did not act on: after a timeout or a 5xx
+        it may have, so the error goes to the caller, which looks before it creates again.
         Raises a `ConnectorError` subclass.
         """
         target = url or self.base_url + _expand(path, path_params or {})
@@ -170,6 +174,8 @@ class HttpClient:
                             error.message, provider=self.provider, status=401, code=error.code
                         )
                 if not isinstance(error, TransientError) or attempt >= self.max_attempts:
+                    raise error
+                if not idempotent and not isinstance(error, RateLimitedError):
                     raise error
                 wait = self._retry_wait(error, attempt, limits)
                 if wait > self.max_inline_wait:

@@ -8,8 +8,9 @@ Idempotency: the meeting id is stored the moment Zoom answers; a retry updates t
 instead of creating one, and a meeting deleted at Zoom is re-created (re-checked by id). Zoom
 has no idempotency key, so the moment a create starts is stored first: a retry that finds it
 without an id (the answer was lost to a timeout, or the worker died before saving it) looks for
-the meeting among the host's meetings (the agenda ends with the booking's reference, created
-since) and adopts it rather than creating a second one.
+the meeting among the host's meetings (the agenda starts with the booking's reference, created
+since) and adopts it rather than creating a second one. The create itself is not resent by the
+HTTP layer after a timeout (`idempotent=False`): the retry that looks first is the task's.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def zoom_start_time(value: dt.datetime) -> str:
 def zoom_meeting_sync(booking: Booking, client) -> StepResult:
     """Bring the Zoom meeting in line with the booking. Raises ConnectorError subclasses."""
     fields = _meeting_fields(booking)
-    note = ""
+    note, adopted = "", False
     if not booking.zoom_meeting_id and booking.zoom_create_started_at and booking.zoom_user_id:
         try:
             found = _meeting_find(booking, client)
@@ -46,6 +47,8 @@ def zoom_meeting_sync(booking: Booking, client) -> StepResult:
             found, note = None, f"could not look for an earlier attempt's meeting ({LIST_SCOPE})"
         if found:
             ids_save(booking, zoom_meeting_id=str(found["id"]), zoom_join_url=found["join_url"])
+            adopted = True
+            note = f"meeting {found['id']} from an earlier attempt whose answer was lost"
     if booking.status == Booking.Status.CANCELLED:
         return _delete(booking, client)
     if not booking.zoom_user_id:
@@ -61,7 +64,8 @@ def zoom_meeting_sync(booking: Booking, client) -> StepResult:
     if booking.zoom_meeting_id:
         try:
             client.meeting_update(booking.zoom_meeting_id, host_id=booking.zoom_user_id, **fields)
-            return StepResult(WorkState.DONE, note)
+            # An adopted meeting's join URL is news to HubSpot (its location).
+            return StepResult(WorkState.DONE, note, join_url_changed=adopted)
         except NotFoundError:
             note = f"meeting {booking.zoom_meeting_id} was deleted at Zoom; created a new one"
             ids_save(booking, zoom_meeting_id="", zoom_join_url="")
@@ -89,12 +93,13 @@ def _meeting_fields(booking: Booking) -> dict:
         "start_time": zoom_start_time(booking.start_at),
         "duration": int((booking.end_at - booking.start_at).total_seconds() // 60),
         "timezone": booking.meeting_type.timezone,
-        "agenda": f"{body}\n\n{reference}" if body else reference,
+        "agenda": f"{reference}\n\n{body}" if body else reference,
     }
 
 
 def booking_reference(booking: Booking) -> str:
-    """The last line of the meeting's agenda: what finds the meeting again after a lost answer."""
+    """The first line of the meeting's agenda: what finds the meeting again after a lost answer
+    (first, because Zoom's list of meetings cuts agendas to 250 characters)."""
     return f"Booking {booking.public_id}"
 
 
@@ -105,9 +110,8 @@ def _meeting_find(booking: Booking, client) -> dict | None:
     # Zoom's created_at has whole seconds; allow for clocks a minute apart.
     since = booking.zoom_create_started_at - dt.timedelta(minutes=1)
     for meeting in client.meetings_list(booking.zoom_user_id):
-        if (meeting.get("agenda") or "").endswith(reference) and _parse_time(
-            meeting.get("created_at")
-        ) >= since:
+        created = _parse_time(meeting.get("created_at"))
+        if (meeting.get("agenda") or "").startswith(reference) and created >= since:
             return meeting
     return None
 

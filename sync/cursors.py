@@ -10,7 +10,8 @@ the same time (no second write, no second finding); a later time is a new change
 
 The memory holds what changed in the last LOOKBACK of real time (nothing more when catching up,
 so a backlog costs nothing), and at most MAX_SEEN entries: past that, the oldest times are
-forgotten and the next read starts after them (a burst bigger than that gets a shorter look-back).
+forgotten and the next read starts after them (a burst bigger than that gets a shorter look-back),
+except the newest time, which is always kept whole (many records may share it).
 """
 
 from __future__ import annotations
@@ -60,9 +61,10 @@ class ReadCursor:
         start = max(self.from_ms, min(newest, started_ms - LOOKBACK_MS))
         seen = {key: ms for key, ms in seen.items() if ms >= start}
         if len(seen) > MAX_SEEN:
-            # Forget whole instants, oldest first, and start the next read after them.
+            # Forget whole instants, oldest first, and start the next read after them; but
+            # never the newest instant, which a read stopped between chunks must resume inside.
             cut = sorted(seen.values())[len(seen) - MAX_SEEN]
-            start = cut + 1
+            start = newest if cut >= newest else cut + 1
             seen = {key: ms for key, ms in seen.items() if ms >= start}
         return ReadCursor(newest, start, seen)
 

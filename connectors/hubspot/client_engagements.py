@@ -50,8 +50,11 @@ class EngagementsClientMixin:
     """Relies on `HubSpotClient._call`, `_batched`, `_get_or_none` and `modified_since`."""
 
     # --- engagements ---------------------------------------------------------------------------
-    def engagement_create(self, object_type: str, engagement: EngagementInput) -> dict[str, Any]:
-        """Create a meeting/task/note/call/email associated with contacts and companies."""
+    def engagement_create(
+        self, object_type: str, engagement: EngagementInput, *, idempotent: bool = True
+    ) -> dict[str, Any]:
+        """Create a meeting/task/note/call/email associated with contacts and companies.
+        `idempotent=False`: not resent after a timeout or 5xx (see `HttpClient.request`)."""
         body = {
             "properties": dict(engagement.properties),
             "associations": engagement_associations(
@@ -63,6 +66,7 @@ class EngagementsClientMixin:
             "/crm/v3/objects/{object_type}",
             path_params={"object_type": object_type},
             json=body,
+            idempotent=idempotent,
         ).json()
 
     def engagement_update(
@@ -92,9 +96,10 @@ class EngagementsClientMixin:
         contact_ids: Sequence[str] = (),
         company_ids: Sequence[str] = (),
     ) -> dict[str, Any]:
-        """A meeting (`hs_timestamp` required) linked to contacts (type 200) and companies."""
+        """A meeting (`hs_timestamp` required) linked to contacts (type 200) and companies.
+        Not resent after a timeout: the caller looks for it before creating again."""
         return self.engagement_create(
-            "meetings", EngagementInput(properties, contact_ids, company_ids)
+            "meetings", EngagementInput(properties, contact_ids, company_ids), idempotent=False
         )
 
     def meeting_update(self, meeting_id: str, properties: Mapping[str, Any]) -> dict[str, Any]:

@@ -270,6 +270,7 @@ class ZoomClient:
             path_params={"user_id": user_id},
             json=body,
             limits=[MEDIUM, meeting_writes_limit(user_id)],
+            idempotent=False,  # no idempotency key: a retry after a timeout looks first
         )
         return response.json()
 

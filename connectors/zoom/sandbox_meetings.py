@@ -33,7 +33,9 @@ DAILY_MESSAGE = (
     "permitted for this particular user. You may resume these requests at GMT 00:00:00."
 )
 MEETING_TYPES = (1, 2, 3, 8)  # instant, scheduled, recurring no fixed time, recurring fixed
-# What `GET /users/{userId}/meetings` returns of each meeting (Zoom's List meetings).
+# What `GET /users/{userId}/meetings` returns of each meeting (Zoom's List meetings; its
+# schema says the agenda is truncated to 250 characters there).
+LIST_AGENDA_LIMIT = 250
 _LIST_FIELDS = (
     "uuid",
     "id",
@@ -81,7 +83,9 @@ class MeetingRoutes(_Host):
             end = start + dt.timedelta(minutes=meeting["duration"])
             if (kind == "upcoming" and end < now) or (kind == "live" and not start <= now < end):
                 continue
-            rows.append({key: meeting[key] for key in _LIST_FIELDS})
+            row = {key: meeting[key] for key in _LIST_FIELDS}
+            row["agenda"] = row["agenda"][:LIST_AGENDA_LIMIT]  # cut in listings, as Zoom does
+            rows.append(row)
         rows.sort(key=lambda row: (row["start_time"], row["id"]))
         return self.page(request, "meetings", rows)
 

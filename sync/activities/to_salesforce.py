@@ -5,11 +5,11 @@ Per engagement type, engagements modified since the type's cursor (`sync.cursors
 before the last read began, as HubSpot's search shows changes late) are read oldest first (search
 sorted by `hs_lastmodifieddate`, apis.md §2.8), in chunks of up to 200: one sObject Collections call
 per chunk (`allOrNone: false`, per-record errors), then the cursor moves. Only activities created
-after the type was enabled are created; an activity synced before is updated when the content its
-task carries (`types.UPDATE_FIELDS`) hashes differently from the link's last seen hash, never when
-it came from Salesforce (no echo). Marketing email events and form submissions are read by
-`marketing`. Types that were enabled once and are now off are still read, so that every activity
-they skip is in the audit ("type disabled").
+after the type was enabled are created; an activity synced before is updated when what its task
+carries (`_carried`: the `types.UPDATE_FIELDS` and a mapped owner) hashes differently from the
+link's last seen hash, never when it came from Salesforce (no echo). Marketing email events and form
+submissions are read by `marketing`. Types that were enabled once and are now off are still read, so
+that every activity they skip is in the audit ("type disabled").
 """
 
 from __future__ import annotations

@@ -56,7 +56,8 @@ MARKETING_SOURCES: dict[str, tuple[str, str]] = {
 }
 
 # Task fields an update carries over (HubSpot → Salesforce). TaskSubtype is create-only; Type
-# follows the settings at create time; OwnerId and WhoId are decisions taken once.
+# follows the settings at create time; WhoId is decided once; OwnerId follows the activity's
+# owner when it is mapped (`to_salesforce._carried`).
 UPDATE_FIELDS = ("Subject", "Description", "Status", "Priority", "ActivityDate")
 
 

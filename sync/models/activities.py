@@ -44,8 +44,8 @@ class ActivitySyncSettings(TenantModel):
         help_text="New Salesforce tasks become HubSpot tasks. " + NOT_RETROACTIVE,
     )
     salesforce_task_sync_enabled_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Salesforce → HubSpot cursor: SystemModstamp of the last task read, and the ids read at
-    # exactly that instant (several tasks can share one second; none may be skipped or redone).
+    # Salesforce → HubSpot cursor (sync.cursors.ReadCursor): the newest SystemModstamp read, and
+    # where the next read starts with what was read since ({"from", "seen"}).
     salesforce_cursor = models.DateTimeField(null=True, blank=True, editable=False)
     salesforce_cursor_ids = models.JSONField(default=list, blank=True, editable=False)
     paused_until = models.DateTimeField(
@@ -81,7 +81,8 @@ class ActivityTypeSetting(TenantModel):
         blank=True,
         help_text="A value of the org's Task Type picklist; empty = “-- no task type --”.",
     )
-    # HubSpot → Salesforce cursor: last modification time read (ms) and the ids at that instant.
+    # HubSpot → Salesforce cursor (sync.cursors.ReadCursor): the newest modification time read
+    # (ms), and where the next read starts with what was read since ({"from", "seen"}).
     cursor_ms = models.BigIntegerField(default=0, editable=False)
     cursor_ids = models.JSONField(default=list, blank=True, editable=False)
 

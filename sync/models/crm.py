@@ -22,7 +22,8 @@ class CrmSyncSettings(TenantModel):
     company_properties = models.JSONField(
         default=list, blank=True, help_text="HubSpot company property internal names to sync."
     )
-    # Incremental cursors: the last-modified time (ms) and the ids already read at that instant.
+    # Incremental cursors (sync.cursors.ReadCursor): the newest last-modified time read (ms), and
+    # where the next read starts with what was read since ({"from", "seen"}).
     contact_cursor_ms = models.BigIntegerField(default=0)
     contact_cursor_ids = models.JSONField(default=list, blank=True)
     company_cursor_ms = models.BigIntegerField(default=0)

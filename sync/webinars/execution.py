@@ -108,7 +108,8 @@ def _execute(run: SyncRun, findings: Findings) -> str:
             )
         except PermanentError:
             # HubSpot refused a contact batch, as it does when one of our properties was
-            # deleted since it was last checked: check them again before the retry.
+            # deleted since it was last checked: this worker checks them again next time (the
+            # memo is per process: another worker's lapses within the hour).
             hubspot_properties_recheck(hubspot_connection)
             raise
         marketing_event_sync(

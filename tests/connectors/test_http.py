@@ -75,6 +75,23 @@ def test_network_errors_are_transient(http_mock):
     assert ApiCall.objects.get().status is None
 
 
+def test_a_create_without_idempotency_is_not_resent_after_a_timeout_or_5xx(http_mock):
+    http_mock.post(f"{BASE}/users/u1/meetings", body=requests.ReadTimeout("read timed out"))
+    with pytest.raises(TransientError, match="ReadTimeout"):
+        client().request("POST", "/users/u1/meetings", json={}, idempotent=False)
+    http_mock.post(f"{BASE}/users/u1/meetings", status=503)
+    with pytest.raises(TransientError):
+        client().request("POST", "/users/u1/meetings", json={}, idempotent=False)
+    assert len(http_mock.calls) == 2  # one each: the vendor may have acted on it
+
+
+def test_a_create_without_idempotency_is_resent_after_a_429(http_mock):
+    http_mock.post(f"{BASE}/users/u1/meetings", status=429, headers={"Retry-After": "0"})
+    http_mock.post(f"{BASE}/users/u1/meetings", status=201, json={"id": 1})
+    response = client().request("POST", "/users/u1/meetings", json={}, idempotent=False)
+    assert response.json() == {"id": 1}
+
+
 def test_no_request_goes_out_before_retry_after_expires(http_mock):
     http_mock.get(
         f"{BASE}/users/me",

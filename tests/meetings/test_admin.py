@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 from django_q.models import OrmQ
 
@@ -14,13 +13,6 @@ from tests.factories import user_make
 from tests.meetings.factories import booking_make, host_make, meeting_type_make
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _calls(fake, path_part: str) -> int:

@@ -9,10 +9,11 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from connectors.demo import sandbox_connect
-from connectors.errors import ReauthRequiredError
+from connectors.errors import ReauthRequiredError, TransientError
 from connectors.models import Connection, RateLimitBlock
 from connectors.sandbox.core import Fault
 from connectors.services import connection_disconnect
+from connectors.zoom.client import ZoomClient
 from meetings import hubspot_meetings, zoom_meetings
 from meetings.crm import MAX_ATTEMPTS, booking_crm_execute
 from meetings.models import Booking, MeetingType, WorkState
@@ -174,6 +175,28 @@ def test_a_zoom_meeting_whose_create_answer_was_lost_is_adopted_not_created_agai
         str(meeting["id"]),
         meeting["join_url"],
     )
+    [hubspot_meeting] = world.hubspot_meetings()
+    assert hubspot_meeting.properties["hs_meeting_location"] == meeting["join_url"]
+
+
+def test_a_zoom_create_that_timed_out_is_adopted_and_its_link_reaches_hubspot(world, monkeypatch):
+    real = ZoomClient.meeting_create
+
+    def created_then_timed_out(self, *args, **kwargs):
+        real(self, *args, **kwargs)  # Zoom made it; the answer never arrived
+        raise TransientError("ReadTimeout talking to zoom", provider="zoom")
+
+    monkeypatch.setattr(ZoomClient, "meeting_create", created_then_timed_out)
+    # A long agenda: Zoom's list of meetings shows only its first 250 characters.
+    booking = run(world.book(answers={"Anything else?": "x" * 600}))
+    assert (booking.zoom_state, booking.hubspot_state) == (WorkState.PENDING, WorkState.DONE)
+    monkeypatch.setattr(ZoomClient, "meeting_create", real)
+
+    booking = run(booking)
+
+    [meeting] = world.zoom.meetings.values()
+    assert (booking.zoom_state, booking.zoom_join_url) == (WorkState.DONE, meeting["join_url"])
+    assert "earlier attempt" in booking.zoom_reason
     [hubspot_meeting] = world.hubspot_meetings()
     assert hubspot_meeting.properties["hs_meeting_location"] == meeting["join_url"]
 

@@ -51,3 +51,10 @@ def test_rows_stored_before_the_look_back_resume_at_their_newest_time():
     assert (legacy.read_from(), legacy.seen) == (T, {"a": T, "b": T})
     again = ReadCursor.load(legacy.newest_ms, legacy.stored())
     assert again == legacy
+
+
+def test_many_changes_at_one_instant_are_all_remembered():
+    # A read stopped between chunks resumes inside that instant: none may be read twice.
+    read = [(str(n), T + 5) for n in range(MAX_SEEN + 1)]
+    cursor = ReadCursor.load(T, []).advanced(read, started_ms=T + 60 * MINUTE)
+    assert (cursor.read_from(), len(cursor.seen)) == (T + 5, MAX_SEEN + 1)

@@ -7,9 +7,8 @@ PostgreSQL), seeds a throw-away organisation (hosts, a Zoom + HubSpot meeting ty
 rows so that every booking queues its background task, an API token), and drives the booking
 endpoint (without and with an Idempotency-Key on every request) and the bare endpoint in
 alternating rounds with a pool of `--clients` threads over `http.client`. Then a contention round
-(every client
-races for the same few slots of one host, and for one Idempotency-Key) checks that the database
-holds no double booking. Prints one JSON object; removes what it created unless --keep.
+(every client races for the same few slots of one host, and for one Idempotency-Key) checks that
+the database holds no double booking. Prints one JSON object; removes what it created unless --keep.
 """
 
 from __future__ import annotations
