@@ -15,7 +15,7 @@ from typing import Any
 from connectors.errors import ConnectorError, PermanentError
 from connectors.models import Connection
 from connectors.services import connection_client
-from sync.webinars.hubspot_writing import hubspot_properties_ensure
+from sync.webinars.hubspot_properties import hubspot_properties_ensure
 from sync.webinars.rollups import PROP_LAST_REGISTERED
 
 logger = logging.getLogger(__name__)

@@ -18,11 +18,13 @@ from sync.claims import claim_expires_at, run_claim
 from sync.models import Attendance, SyncRun, Webinar, WebinarSyncSettings
 from sync.models.audit import FindingCategory
 from sync.webinars.findings import Findings
+from sync.webinars.hubspot_properties import (
+    hubspot_properties_ensure,
+    hubspot_properties_recheck,
+)
 from sync.webinars.hubspot_writing import (
     contacts_sync,
     exclusion_rules,
-    hubspot_properties_ensure,
-    hubspot_properties_recheck,
     marketing_event_sync,
 )
 from sync.webinars.recordings import recordings_follow_up, recordings_sync
