@@ -305,7 +305,7 @@ class HubSpotClient(
                     search=True,
                 ).json()
                 for record in page.get("results", []):
-                    stamp = epoch_ms(_parse_datetime(record["properties"][prop]))
+                    stamp = epoch_ms(parse_hubspot_time(record["properties"][prop]))
                     if stamp == lower and record["id"] in seen_at_lower:
                         continue  # yielded before the restart
                     if stamp > newest:
@@ -331,8 +331,10 @@ class HubSpotClient(
             lower, seen_at_lower = newest, ids_at_newest
 
 
-def _parse_datetime(value: str) -> dt.datetime:
-    """HubSpot datetimes: ISO 8601 with Z, or ms epoch digits."""
-    if value.isdigit():
+def parse_hubspot_time(value: str | int | None) -> dt.datetime | None:
+    """HubSpot datetimes: ISO 8601 with Z, or ms epoch digits; None for an empty value."""
+    if not value:
+        return None
+    if str(value).isdigit():
         return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
-    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))

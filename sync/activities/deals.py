@@ -17,8 +17,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from connectors.errors import PermanentError
+from connectors.hubspot.client import parse_hubspot_time
 from connectors.salesforce.client import PersonMatch
-from sync.activities.types import parse_hubspot_time
 from sync.models.activities import ActivityFindingReason as Reason
 
 MISSING_SCOPE = (

@@ -22,24 +22,28 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from connectors.errors import NotFoundError, PermanentError
+from connectors.hubspot.client import parse_hubspot_time
 from sync.activities.context import RunContext
 from sync.activities.links import content_hash, hubspot_marker, links_by_hubspot
 from sync.activities.owners import assigned_to, owner_maps
 from sync.activities.reads import TypeRead
-from sync.activities.task_writes import hubspot_link_pending, link_retry_skipped, tasks_create
+from sync.activities.task_writes import (
+    CHUNK,
+    TO_SALESFORCE,
+    hubspot_link_pending,
+    link_retry_skipped,
+    skipped_finding,
+    tasks_create,
+)
 from sync.activities.types import (
     EMAIL_EVENTS,
     MARKETING_SOURCES,
     marketing_event_fields,
-    parse_hubspot_time,
     update_content,
 )
 from sync.cursors import ms_from_datetime
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
-
-CHUNK = 200  # one sObject Collections call (apis.md §4.5)
-TO_SALESFORCE = ActivityFinding.Direction.TO_SALESFORCE
 
 
 @dataclass(frozen=True)
@@ -132,14 +136,8 @@ def _archived_ms(form: dict[str, Any]) -> int:
 
 
 def _skip(ctx, setting, item: MarketingItem, reason: str, message: str) -> None:
-    ctx.finding(
-        direction=TO_SALESFORCE,
-        outcome=ActivityFinding.Outcome.SKIPPED,
-        reason=reason,
-        source_type=MARKETING_SOURCES[setting.activity_type][0],
-        source_id=item.id,
-        message=message,
-    )
+    source_type = MARKETING_SOURCES[setting.activity_type][0]
+    skipped_finding(ctx, source_type=source_type, source_id=item.id, reason=reason, message=message)
 
 
 def _chunk_write(ctx: RunContext, setting, items: list[MarketingItem], bar) -> None:

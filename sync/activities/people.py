@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.hubspot.client import parse_hubspot_time
 from sync.activities.deals import hubspot_deals_by_name
-from sync.activities.types import parse_hubspot_time
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sync.models import ActivityFinding, ActivityLink
 from sync.models.activities import ActivityFindingReason as Reason
 
 MAX_LINK_ATTEMPTS = 3
+CHUNK = 200  # one sObject Collections call (apis.md §4.5)
 TO_SALESFORCE = ActivityFinding.Direction.TO_SALESFORCE
 # What a create and its result change on a link (a retried link's hash and source are written
 # here, not by `links_save_pending`).
@@ -82,15 +83,7 @@ def links_complete(ctx: RunContext, links: list[ActivityLink], results) -> None:
             )[:2000]
             for error in result.errors or [{}]:
                 refusal_finding(ctx, link, error)
-            if link.attempts >= MAX_LINK_ATTEMPTS:
-                ctx.finding(
-                    direction=TO_SALESFORCE,
-                    outcome=ActivityFinding.Outcome.FAILED,
-                    reason=Reason.GAVE_UP,
-                    source_type=link.hubspot_object_type,
-                    source_id=link.hubspot_id,
-                    message=f"refused {link.attempts} times; not retried any more: {link.error}",
-                )
+            _gave_up_if_spent(ctx, link, f"refused {link.attempts} times")
     links_save(links, OUTCOME_FIELDS)
 
 
@@ -99,6 +92,10 @@ def link_retry_skipped(ctx: RunContext, link: ActivityLink) -> None:
     Salesforce): the attempt counts, so retries stay bounded."""
     link.attempts += 1
     link.save(update_fields=["attempts", "updated_at"])
+    _gave_up_if_spent(ctx, link, f"{link.attempts} attempts")
+
+
+def _gave_up_if_spent(ctx: RunContext, link: ActivityLink, attempts: str) -> None:
     if link.attempts >= MAX_LINK_ATTEMPTS:
         ctx.finding(
             direction=TO_SALESFORCE,
@@ -106,8 +103,20 @@ def link_retry_skipped(ctx: RunContext, link: ActivityLink) -> None:
             reason=Reason.GAVE_UP,
             source_type=link.hubspot_object_type,
             source_id=link.hubspot_id,
-            message=f"{link.attempts} attempts; not retried any more: {link.error}",
+            message=f"{attempts}; not retried any more: {link.error}",
         )
+
+
+def skipped_finding(ctx: RunContext, *, source_type: str, source_id: str, reason, message) -> None:
+    """An activity the sync passed over on purpose, and why (type off, too old, no contact)."""
+    ctx.finding(
+        direction=TO_SALESFORCE,
+        outcome=ActivityFinding.Outcome.SKIPPED,
+        reason=reason,
+        source_type=source_type,
+        source_id=source_id,
+        message=message,
+    )
 
 
 def tasks_update(ctx: RunContext, updates: list[tuple[ActivityLink, dict[str, Any], str]]) -> None:

@@ -18,7 +18,7 @@ import datetime as dt
 from itertools import islice
 from typing import Any
 
-from connectors.hubspot.client import modified_property
+from connectors.hubspot.client import modified_property, parse_hubspot_time
 from sync.activities.context import RunContext
 from sync.activities.deals import opportunities_for_deals
 from sync.activities.links import (
@@ -32,24 +32,23 @@ from sync.activities.owners import assigned_to, owner_maps
 from sync.activities.people import contact_candidates, who_choose
 from sync.activities.reads import TypeRead
 from sync.activities.task_writes import (
+    CHUNK,
+    TO_SALESFORCE,
     hubspot_link_pending,
     link_retry_skipped,
+    skipped_finding,
     tasks_create,
     tasks_update,
 )
 from sync.activities.types import (
     KINDS,
     MARKETING_SOURCES,
-    parse_hubspot_time,
     properties_to_read,
     task_fields,
     update_content,
 )
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
-
-CHUNK = 200  # one sObject Collections call (apis.md §4.5)
-TO_SALESFORCE = ActivityFinding.Direction.TO_SALESFORCE
 
 
 def hubspot_activities_to_salesforce(ctx: RunContext, *, backfill_from: dt.datetime | None = None):
@@ -88,13 +87,9 @@ def _stamp(record: dict[str, Any], name: str) -> int:
 
 
 def _skip(ctx, setting, record, reason, message) -> None:
-    ctx.finding(
-        direction=TO_SALESFORCE,
-        outcome=ActivityFinding.Outcome.SKIPPED,
-        reason=reason,
-        source_type=KINDS[setting.activity_type].object_type,
-        source_id=record["id"],
-        message=message,
+    object_type = KINDS[setting.activity_type].object_type
+    skipped_finding(
+        ctx, source_type=object_type, source_id=record["id"], reason=reason, message=message
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from connectors.hubspot.client import parse_hubspot_time
 from sync.models.activities import ActivityType
 
 COMPLETED = "Completed"
@@ -121,14 +122,6 @@ def activity_date(timestamp: str | None) -> str | None:
     """The UTC calendar day of a HubSpot timestamp (ISO or ms), as a Salesforce date."""
     moment = parse_hubspot_time(timestamp)
     return moment.date().isoformat() if moment else None
-
-
-def parse_hubspot_time(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    if str(value).isdigit():
-        return dt.datetime.fromtimestamp(int(value) / 1000, tz=dt.UTC)
-    return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
 
 
 def task_fields(

@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from connectors.errors import ConnectorError
-from connectors.hubspot.client import modified_property
+from connectors.hubspot.client import modified_property, parse_hubspot_time
 from connectors.services import connection_client
 from sync.crm.properties import (
     CURSOR_FIELDS,
@@ -33,7 +33,7 @@ from sync.crm.properties import (
     CrmSyncUnavailableError,
     hubspot_connection,
 )
-from sync.cursors import ReadCursor, now_ms
+from sync.cursors import ReadCursor, ms_from_datetime, now_ms
 from sync.models import CrmRecord, CrmSyncRun, CrmSyncSettings
 
 logger = logging.getLogger(__name__)
@@ -201,13 +201,9 @@ def _record_row(organization_id: int, kind: str, record: dict, chosen: list[str]
 
 
 def _modified_ms(record: dict, kind: str) -> int:
-    value = (record.get("properties") or {}).get(modified_property(HUBSPOT_TYPES[kind])) or ""
-    if not value:
-        return 0
-    if value.isdigit():
-        return int(value)
-    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return int(parsed.timestamp() * 1000)
+    value = (record.get("properties") or {}).get(modified_property(HUBSPOT_TYPES[kind]))
+    moment = parse_hubspot_time(value)
+    return ms_from_datetime(moment) if moment else 0
 
 
 def _archived_remove(run: CrmSyncRun, client) -> int:
