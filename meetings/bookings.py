@@ -150,12 +150,13 @@ def _require_future(start: dt.datetime) -> None:
 
 def _first_free(context: BookingContext, booking: Booking, chosen_host) -> Candidate:
     """The first candidate host free at the booking's time, read in the caller's transaction."""
-    organization_id, start, end = booking.organization_id, booking.start_at, booking.end_at
+    hosts = [chosen_host] if chosen_host is not None else context.hosts
+    busy, round_robin = _host_availability(
+        booking.organization_id, hosts, booking.start_at, booking.end_at
+    )
     if chosen_host is not None:
         candidates = [Candidate(chosen_host, "host chosen by the client")]
-        busy = _busy_hosts(organization_id, [chosen_host.pk], start, end)
     else:
-        busy, round_robin = _host_availability(organization_id, context.hosts, start, end)
         candidates = host_candidates(
             context=context, invitee_email=booking.invitee_email, round_robin=round_robin
         )

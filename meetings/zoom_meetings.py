@@ -37,7 +37,6 @@ def zoom_start_time(value: dt.datetime) -> str:
 
 def zoom_meeting_sync(booking: Booking, client) -> StepResult:
     """Bring the Zoom meeting in line with the booking. Raises ConnectorError subclasses."""
-    fields = _meeting_fields(booking)
     note, adopted = "", False
     if not booking.zoom_meeting_id and booking.zoom_create_started_at and booking.zoom_user_id:
         try:
@@ -61,6 +60,7 @@ def zoom_meeting_sync(booking: Booking, client) -> StepResult:
             )
         ids_save(booking, zoom_user_id=str(user["id"]))
     meeting_type = booking.meeting_type
+    fields = _meeting_fields(booking)
     if booking.zoom_meeting_id:
         try:
             client.meeting_update(booking.zoom_meeting_id, host_id=booking.zoom_user_id, **fields)
