@@ -259,6 +259,13 @@ class ZoomSandbox(WebinarRoutes, MeetingRoutes, VendorFake):
             raise SandboxError(404, 1001, f"User does not exist: {user_id}.")
         return user
 
+    def list_type(self, request: SandboxRequest, allowed: tuple[str, ...]) -> str:
+        """A listing's `type` filter (default "scheduled"); 400 code 300 for another value."""
+        kind = request.arg("type", "scheduled")
+        if kind not in allowed:
+            raise SandboxError(400, 300, f"Invalid field: type {kind!r}.")
+        return kind
+
     def page(
         self, request: SandboxRequest, key: str, items: list[Any], **extra: Any
     ) -> SandboxResponse:

@@ -71,9 +71,7 @@ class MeetingRoutes(_Host):
         `upcoming` or `live`, in start order, Zoom-paged."""
         grant = self.authenticate(request, "meeting:read:list_meetings:admin")
         host = self.user_find(user_id, grant)
-        kind = request.arg("type", "scheduled")
-        if kind not in ("scheduled", "upcoming", "live"):
-            raise SandboxError(400, 300, f"Invalid field: type {kind!r}.")
+        kind = self.list_type(request, ("scheduled", "upcoming", "live"))
         now = self.now()
         rows = []
         for meeting in self.meetings.values():

@@ -121,9 +121,7 @@ class WebinarRoutes(_Host):
     def webinars_list(self, request: SandboxRequest, user_id: str) -> SandboxResponse:
         grant = self.authenticate(request, "webinar:read:list_webinars:admin")
         host = self.user_find(user_id, grant)
-        kind = request.arg("type", "scheduled")
-        if kind not in ("scheduled", "upcoming"):
-            raise SandboxError(400, 300, f"Invalid field: type {kind!r}.")
+        kind = self.list_type(request, ("scheduled", "upcoming"))
         now = self.now()
         rows = []
         for webinar in self.webinars.values():
