@@ -16,7 +16,6 @@ the link table keeps re-reads from creating twice.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -25,14 +24,14 @@ from connectors.errors import NotFoundError, PermanentError
 from connectors.hubspot.client import parse_hubspot_time
 from sync.activities.context import RunContext
 from sync.activities.links import content_hash, hubspot_marker, links_by_hubspot
-from sync.activities.owners import assigned_to, owner_maps
+from sync.activities.owners import owner_maps
 from sync.activities.reads import TypeRead
 from sync.activities.task_writes import (
     CHUNK,
-    TO_SALESFORCE,
     hubspot_link_pending,
     link_retry_skipped,
     skipped_finding,
+    task_owner,
     tasks_create,
 )
 from sync.activities.types import (
@@ -41,7 +40,7 @@ from sync.activities.types import (
     marketing_event_fields,
     update_content,
 )
-from sync.cursors import ms_from_datetime
+from sync.cursors import datetime_from_ms, ms_from_datetime
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -192,25 +191,18 @@ def marketing_create(
             if item.id in existing:
                 link_retry_skipped(ctx, existing[item.id])
             continue
-        assignment = assigned_to(
+        assignment = task_owner(
+            ctx,
             activity_owner=None,
             record_owner=owners.get(item.email) or None,
             mapped=mapped,
-            integration_user_id=ctx.integration_user_id,
+            source_type=object_type,
+            source_id=item.id,
         )
-        if assignment.fell_back:
-            ctx.finding(
-                direction=TO_SALESFORCE,
-                outcome=ActivityFinding.Outcome.SYNCED,
-                reason=Reason.UNMAPPED_OWNER,
-                source_type=object_type,
-                source_id=item.id,
-                message=f"Assigned To: {assignment.reason}",
-            )
         fields = marketing_event_fields(
             setting.activity_type,
             name=item.name,
-            occurred_at=dt.datetime.fromtimestamp(item.occurred_ms / 1000, tz=dt.UTC),
+            occurred_at=datetime_from_ms(item.occurred_ms),
             task_type=setting.salesforce_task_type,
             marker=hubspot_marker(object_type, item.id),
         )

@@ -12,6 +12,7 @@ from typing import Any
 
 from sync.activities.context import RunContext
 from sync.activities.links import links_save, links_save_pending
+from sync.activities.owners import Assignment, assigned_to
 from sync.models import ActivityFinding, ActivityLink
 from sync.models.activities import ActivityFindingReason as Reason
 
@@ -105,6 +106,34 @@ def _gave_up_if_spent(ctx: RunContext, link: ActivityLink, attempts: str) -> Non
             source_id=link.hubspot_id,
             message=f"{attempts}; not retried any more: {link.error}",
         )
+
+
+def task_owner(
+    ctx: RunContext,
+    *,
+    activity_owner: str | None,
+    record_owner: str | None,
+    mapped: dict[str, str],
+    source_type: str,
+    source_id: str,
+) -> Assignment:
+    """Assigned To of a new task (`owners.assigned_to`); a fallback is recorded as a finding."""
+    assignment = assigned_to(
+        activity_owner=activity_owner,
+        record_owner=record_owner,
+        mapped=mapped,
+        integration_user_id=ctx.integration_user_id,
+    )
+    if assignment.fell_back:
+        ctx.finding(
+            direction=TO_SALESFORCE,
+            outcome=ActivityFinding.Outcome.SYNCED,
+            reason=Reason.UNMAPPED_OWNER,
+            source_type=source_type,
+            source_id=source_id,
+            message=f"Assigned To: {assignment.reason}",
+        )
+    return assignment
 
 
 def skipped_finding(ctx: RunContext, *, source_type: str, source_id: str, reason, message) -> None:

@@ -28,15 +28,15 @@ from sync.activities.links import (
     links_by_hubspot,
 )
 from sync.activities.marketing import marketing_stream
-from sync.activities.owners import assigned_to, owner_maps
+from sync.activities.owners import owner_maps
 from sync.activities.people import contact_candidates, who_choose
 from sync.activities.reads import TypeRead
 from sync.activities.task_writes import (
     CHUNK,
-    TO_SALESFORCE,
     hubspot_link_pending,
     link_retry_skipped,
     skipped_finding,
+    task_owner,
     tasks_create,
     tasks_update,
 )
@@ -47,7 +47,7 @@ from sync.activities.types import (
     task_fields,
     update_content,
 )
-from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
+from sync.models import ActivityLink, ActivityTypeSetting
 from sync.models.activities import ActivityFindingReason as Reason
 
 
@@ -194,21 +194,14 @@ def engagements_create(
         if record["id"] not in chosen:
             continue
         contact, person = chosen[record["id"]]
-        assignment = assigned_to(
+        assignment = task_owner(
+            ctx,
             activity_owner=record["properties"].get("hubspot_owner_id") or None,
             record_owner=contact.owner_id or None,
             mapped=mapped,
-            integration_user_id=ctx.integration_user_id,
+            source_type=object_type,
+            source_id=record["id"],
         )
-        if assignment.fell_back:
-            ctx.finding(
-                direction=TO_SALESFORCE,
-                outcome=ActivityFinding.Outcome.SYNCED,
-                reason=Reason.UNMAPPED_OWNER,
-                source_type=object_type,
-                source_id=record["id"],
-                message=f"Assigned To: {assignment.reason}",
-            )
         fields = _fields(setting, record)
         task = {**fields, "OwnerId": assignment.user_id, "WhoId": person.id}
         if record["id"] in what:
