@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "django_q",
     "accounts",
     "connectors",
+    "jobs",
     "sync",
     "meetings",
 ]

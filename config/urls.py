@@ -4,8 +4,8 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config.views import healthz
-from sync.actions.views import add_to_webinar
 from sync.webinars.webhooks import zoom_webhook
+from sync.workflow_action.views import add_to_webinar
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 from django_q.brokers import get_broker
 from django_q.conf import Conf
 
-from sync.models import WorkerHeartbeat
+from jobs.models import WorkerHeartbeat
 
 
 @never_cache

@@ -1,4 +1,4 @@
-"""Periodic jobs of the connectors app (listed in sync.scheduling.PERIODIC_JOBS)."""
+"""Periodic jobs of the connectors app (listed in jobs.scheduling.PERIODIC_JOBS)."""
 
 from __future__ import annotations
 

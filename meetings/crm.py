@@ -27,13 +27,13 @@ from connectors.errors import (
 )
 from connectors.models import Connection, ConnectionStatus
 from connectors.services import connection_client
+from jobs.claims import task_enqueue
+from jobs.scheduling import task_lease
 from meetings.bookings import CRM_TASK
 from meetings.hubspot_meetings import hubspot_meeting_sync
 from meetings.models import Booking, WorkState
 from meetings.steps import StepResult
 from meetings.zoom_meetings import zoom_meeting_sync
-from sync.claims import task_enqueue
-from sync.scheduling import task_lease
 
 MAX_ATTEMPTS = 6
 MAX_ROUNDS = 5  # rounds within one delivery when the booking keeps changing under us

@@ -9,9 +9,9 @@ from accounts.models import Organization
 from connectors.errors import ConnectorError
 from connectors.models import Connection, ConnectionStatus
 from connectors.services import connection_client
+from sync.activities.models import ActivityType
 from sync.activities.owners import user_mappings_suggest
 from sync.models import ActivitySyncSettings, ActivityTypeSetting
-from sync.models.activities import ActivityType
 
 NO_TASK_TYPE = ("", "-- no task type --")
 

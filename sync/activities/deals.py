@@ -19,7 +19,7 @@ from typing import Any
 from connectors.errors import PermanentError
 from connectors.hubspot.client import parse_hubspot_time
 from connectors.salesforce.client import PersonMatch
-from sync.models.activities import ActivityFindingReason as Reason
+from sync.activities.models import ActivityFindingReason as Reason
 
 MISSING_SCOPE = (
     "HubSpot refused reading deals ({error}). Reconnect HubSpot and approve the deals "

@@ -16,16 +16,16 @@ from django.utils import timezone
 
 from connectors.errors import ConnectorError, RateLimitedError, ReauthRequiredError, TransientError
 from connectors.models import ApiCall
+from jobs.claims import claim_expires_at, run_claim
+from jobs.scheduling import task_lease
 from sync.activities.context import ConnectionUnavailable, RunContext, context_build, run_context
 from sync.activities.links import pending_links_recover
+from sync.activities.models import ActivityFindingReason as Reason
 from sync.activities.retries import failed_links_retry
 from sync.activities.runs import activity_sync_request, run_enqueue
 from sync.activities.to_hubspot import salesforce_tasks_to_hubspot
 from sync.activities.to_salesforce import hubspot_activities_to_salesforce
-from sync.claims import claim_expires_at, run_claim
 from sync.models import ActivityFinding, ActivitySyncRun, ActivitySyncSettings
-from sync.models.activities import ActivityFindingReason as Reason
-from sync.scheduling import task_lease
 
 MAX_ATTEMPTS = 5
 Status = ActivitySyncRun.Status

@@ -19,11 +19,11 @@ from sync.activities.links import (
     links_save,
     links_save_pending,
 )
+from sync.activities.models import ActivityFindingReason as Reason
 from sync.activities.people import related_hubspot_ids
 from sync.activities.task_writes import MAX_LINK_ATTEMPTS
 from sync.activities.types import COMPLETED, PRIORITY_TO_HUBSPOT, STATUS_TO_HUBSPOT
 from sync.models import ActivityFinding, ActivityLink
-from sync.models.activities import ActivityFindingReason as Reason
 
 TO_HUBSPOT = ActivityFinding.Direction.TO_HUBSPOT
 

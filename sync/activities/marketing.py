@@ -24,6 +24,7 @@ from connectors.errors import NotFoundError, PermanentError
 from connectors.hubspot.client import parse_hubspot_time
 from sync.activities.context import RunContext
 from sync.activities.links import content_hash, hubspot_marker, links_by_hubspot
+from sync.activities.models import ActivityFindingReason as Reason
 from sync.activities.owners import owner_maps
 from sync.activities.reads import TypeRead
 from sync.activities.task_writes import (
@@ -42,7 +43,6 @@ from sync.activities.types import (
 )
 from sync.cursors import datetime_from_ms, ms_from_datetime
 from sync.models import ActivityFinding, ActivityLink, ActivityTypeSetting
-from sync.models.activities import ActivityFindingReason as Reason
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,12 @@ from itertools import groupby
 
 from sync.activities.context import RunContext
 from sync.activities.marketing import MarketingItem, marketing_create
+from sync.activities.models import ActivityFindingReason as Reason
 from sync.activities.task_writes import MAX_LINK_ATTEMPTS
 from sync.activities.to_hubspot import salesforce_tasks_retry
 from sync.activities.to_salesforce import engagements_create
 from sync.activities.types import KINDS, MARKETING_SOURCES, properties_to_read
 from sync.models import ActivityFinding, ActivityLink
-from sync.models.activities import ActivityFindingReason as Reason
 
 RETRY_BATCH = 200  # links per run and direction; the rest wait for the next run
 

@@ -13,10 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
-from sync.claims import task_enqueue
+from jobs.claims import task_enqueue
 from sync.models import ActivitySyncRun, ActivitySyncSettings
 
-RUN_TASK = "sync.tasks.activity_sync_run"
+RUN_TASK = "sync.activities.tasks.activity_sync_run"
 OPEN_STATUSES = (ActivitySyncRun.Status.QUEUED, ActivitySyncRun.Status.RUNNING)
 
 
@@ -71,7 +71,7 @@ def organizations_to_sync(now: dt.datetime | None = None) -> list[int]:
 
 
 def activities_sync_periodic() -> str:
-    """The 15-minute job: one run per organisation with the sync on (sync.scheduling)."""
+    """The 15-minute job: one run per organisation with the sync on (jobs.scheduling)."""
     organization_ids = organizations_to_sync()
     for organization in Organization.objects.filter(pk__in=organization_ids):
         activity_sync_request(organization=organization, trigger=ActivitySyncRun.Trigger.SCHEDULE)

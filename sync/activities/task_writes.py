@@ -12,9 +12,9 @@ from typing import Any
 
 from sync.activities.context import RunContext
 from sync.activities.links import links_save, links_save_pending
+from sync.activities.models import ActivityFindingReason as Reason
 from sync.activities.owners import Assignment, assigned_to
 from sync.models import ActivityFinding, ActivityLink
-from sync.models.activities import ActivityFindingReason as Reason
 
 MAX_LINK_ATTEMPTS = 3
 CHUNK = 200  # one sObject Collections call (apis.md §4.5)

@@ -25,11 +25,11 @@ from sync.activities.links import (
     links_by_salesforce,
     marker_in,
 )
+from sync.activities.models import ActivityFindingReason as Reason
 from sync.activities.owners import owner_maps
 from sync.activities.task_writes import MAX_LINK_ATTEMPTS
 from sync.cursors import ReadCursor, datetime_from_ms, ms_from_datetime, now_ms
 from sync.models import ActivityFinding, ActivityLink
-from sync.models.activities import ActivityFindingReason as Reason
 
 TASK_FIELDS = (
     "Id, Subject, Description, ActivityDate, Status, Priority, IsClosed, OwnerId, WhoId, "

@@ -28,6 +28,7 @@ from sync.activities.links import (
     links_by_hubspot,
 )
 from sync.activities.marketing import marketing_stream
+from sync.activities.models import ActivityFindingReason as Reason
 from sync.activities.owners import owner_maps
 from sync.activities.people import contact_candidates, who_choose
 from sync.activities.reads import TypeRead
@@ -48,7 +49,6 @@ from sync.activities.types import (
     update_content,
 )
 from sync.models import ActivityLink, ActivityTypeSetting
-from sync.models.activities import ActivityFindingReason as Reason
 
 
 def hubspot_activities_to_salesforce(ctx: RunContext, *, backfill_from: dt.datetime | None = None):

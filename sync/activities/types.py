@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from connectors.hubspot.client import parse_hubspot_time
-from sync.models.activities import ActivityType
+from sync.activities.models import ActivityType
 
 COMPLETED = "Completed"
 SUBJECT_MAX = 255

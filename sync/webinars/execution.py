@@ -14,9 +14,8 @@ from django.utils import timezone
 from connectors.errors import ConnectorError, PermanentError, ReauthRequiredError, TransientError
 from connectors.models import ApiCall, Connection, ConnectionStatus
 from connectors.services import connection_client
-from sync.claims import claim_expires_at, run_claim
+from jobs.claims import claim_expires_at, run_claim
 from sync.models import Attendance, SyncRun, Webinar, WebinarSyncSettings
-from sync.models.audit import FindingCategory
 from sync.webinars.findings import Findings
 from sync.webinars.hubspot_properties import (
     hubspot_properties_ensure,
@@ -27,6 +26,7 @@ from sync.webinars.hubspot_writing import (
     exclusion_rules,
     marketing_event_sync,
 )
+from sync.webinars.models.audit import FindingCategory
 from sync.webinars.recordings import recordings_follow_up, recordings_sync
 from sync.webinars.runs import run_enqueue, webinar_sync_request
 from sync.webinars.timeline import timeline_events_sync, timeline_mode, timeline_templates

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from sync.models import SyncFinding, SyncRun
-from sync.models.audit import FindingCategory
+from sync.webinars.models.audit import FindingCategory
 
 #: What each finding means for the user and how to fix it (after HubSpot's audit-log help).
 HINTS: dict[str, tuple[str, str]] = {

@@ -20,10 +20,10 @@ from sync.models import (
     SyncRun,
     Webinar,
 )
-from sync.models.audit import FindingCategory
 from sync.webinars.chunking import chunks, values_for
 from sync.webinars.exclusions import ExclusionRules
 from sync.webinars.findings import Findings
+from sync.webinars.models.audit import FindingCategory
 from sync.webinars.rollups import (
     LedgerFact,
     contact_properties,

@@ -32,10 +32,10 @@ from sync.models import (
     WebinarSession,
     WebinarSyncSettings,
 )
-from sync.models.audit import FindingCategory
-from sync.models.settings import RecordingsMode
 from sync.webinars.exclusions import recording_excluded
 from sync.webinars.findings import Findings
+from sync.webinars.models.audit import FindingCategory
+from sync.webinars.models.settings import RecordingsMode
 from sync.webinars.rollups import stable_hash
 from sync.webinars.runs import webinar_sync_request
 from sync.webinars.timeline import (

@@ -16,10 +16,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
-from sync.claims import claim_expired, task_enqueue
+from jobs.claims import claim_expired, task_enqueue
 from sync.models import SyncRun, Webinar, ZoomUser
 
-RUN_TASK = "sync.tasks.webinar_sync"
+RUN_TASK = "sync.webinars.tasks.webinar_sync"
 OPEN_STATUSES = (SyncRun.Status.QUEUED, SyncRun.Status.RUNNING)
 
 

@@ -34,8 +34,8 @@ from connectors.errors import PermanentError
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.client_marketing import epoch_ms
 from sync.models import Attendance, Webinar, WebinarSession
-from sync.models.audit import FindingCategory
 from sync.webinars.findings import Findings
+from sync.webinars.models.audit import FindingCategory
 from sync.webinars.rollups import stable_hash
 
 TIMELINE_MODE_TEMPLATES = "timeline templates"

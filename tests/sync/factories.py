@@ -21,7 +21,7 @@ from sync.models import (
     WebinarSyncSettings,
     ZoomUser,
 )
-from sync.models.audit import FindingCategory
+from sync.webinars.models.audit import FindingCategory
 
 _counter = itertools.count(1)
 

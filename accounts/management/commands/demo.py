@@ -141,7 +141,7 @@ class Command(BaseCommand):
         WebinarSyncSettings.objects.get_or_create(
             organization=organization, defaults={"sync_enabled": True}
         )
-        async_task("sync.tasks.organization_webinars_sync", organization.pk, "manual")
+        async_task("sync.webinars.tasks.organization_webinars_sync", organization.pk, "manual")
         return [*lines, "Webinar sync: on; first sync queued (Sync → Sync runs)"]
 
 

@@ -30,8 +30,8 @@ from connectors.http import HttpClient
 from connectors.models import ApiCall
 from connectors.registry import provider_get
 from sync.models import SyncRun, WebinarSyncSettings
-from sync.tasks import webinar_sync
 from sync.webinars.runs import webinar_ensure, webinar_sync_request
+from sync.webinars.tasks import webinar_sync
 
 # The vendors' limits the sandbox enforces during the benchmark (apis.md §2.3, §3.3; Pro plan).
 HUBSPOT_BURST, HUBSPOT_WINDOW = 100, 10.0

@@ -7,7 +7,7 @@ import json
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from sync.actions.definition import action_definition
+from sync.workflow_action.definition import action_definition
 
 
 class Command(BaseCommand):

@@ -1,0 +1,1 @@
+"""The webinar sync's admin screens: settings, webinars, audit, ledger."""

@@ -1,0 +1,1 @@
+"""The webinar sync's models: settings, the attendance ledger, the audit, Zoom webhooks."""
