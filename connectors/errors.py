@@ -55,3 +55,12 @@ class RateLimitedError(TransientError):
 
 class ReauthRequiredError(ConnectorError):
     """The connection's grant is gone or lacks scopes: a person has to reconnect."""
+
+
+class ConnectionUnavailableError(ConnectorError):
+    """The organisation has no usable connection to `provider`: `reason` is "not_connected",
+    "disconnected", "needs_reauth" or "error", and the message says what a person can do."""
+
+    def __init__(self, message: str, *, reason: str, **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = reason

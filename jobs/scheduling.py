@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -41,9 +40,7 @@ class PeriodicJob:
 # Features add their jobs here; this list is the whole truth about what runs periodically.
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("worker-heartbeat", "jobs.heartbeat.worker_heartbeat", Schedule.MINUTES, minutes=1),
-    PeriodicJob(
-        "requeue-stale-runs", "jobs.sweeper.stale_runs_requeue", Schedule.MINUTES, minutes=5
-    ),
+    PeriodicJob("recover-stranded-runs", "jobs.sweeper.runs_recover", Schedule.MINUTES, minutes=5),
     PeriodicJob(
         "requeue-stuck-bookings", "meetings.crm.bookings_stuck_requeue", Schedule.MINUTES, minutes=5
     ),
@@ -78,17 +75,6 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         at=dt.time(3, 45),
     ),
 ]
-
-
-def task_lease() -> dt.timedelta:
-    """How long a claim by a running task stays valid.
-
-    django-q2 kills a task after `timeout` seconds, so a claim older than that (plus a margin for
-    the kill) belongs to a dead worker and may be taken over. The broker hands a task out again
-    only after `retry` (> timeout) seconds, so a redelivered copy always finds the dead claim
-    expired.
-    """
-    return dt.timedelta(seconds=settings.Q_CLUSTER["timeout"] + 15)
 
 
 def periodic_job_by_name(name: str) -> PeriodicJob:

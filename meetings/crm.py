@@ -27,8 +27,7 @@ from connectors.errors import (
 )
 from connectors.models import Connection, ConnectionStatus
 from connectors.services import connection_client
-from jobs.claims import task_enqueue
-from jobs.scheduling import task_lease
+from jobs.queue import task_enqueue, task_lease
 from meetings.bookings import CRM_TASK
 from meetings.hubspot_meetings import hubspot_meeting_sync
 from meetings.models import Booking, WorkState

@@ -18,6 +18,7 @@ from accounts.admin_base import ReadOnlyTenantAdmin, TenantAdmin, TenantInline
 from accounts.admin_common import OrganizationFieldMixin, ReadOnlyTenantInline, changelist_link
 from accounts.selectors import organization_id_of, user_can_edit_organization
 from connectors.errors import ConnectorError
+from jobs.admin_runs import run_fieldsets, run_readonly_fields
 from sync.activities.configuration import (
     activity_settings_ensure,
     activity_settings_stamp,
@@ -249,21 +250,8 @@ RUN_COUNTS = [
 class ActivitySyncRunAdmin(ReadOnlyTenantAdmin):
     list_display = ["created_at", "trigger", "status", "finished_at", *RUN_COUNTS]
     list_filter = ["status", "trigger"]
-    fields = [
-        "organization",
-        "trigger",
-        "status",
-        "requested_by",
-        "backfill_from",
-        "created_at",
-        "not_before",
-        "started_at",
-        "finished_at",
-        "attempts",
-        *RUN_COUNTS,
-        "summary",
-    ]
-    readonly_fields = fields
+    fieldsets = run_fieldsets("backfill_from", counts=RUN_COUNTS)
+    readonly_fields = run_readonly_fields(fieldsets)
     inlines = [ActivityFindingInline]
 
 

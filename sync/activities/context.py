@@ -6,15 +6,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from connectors.models import Connection, ConnectionStatus
-from connectors.services import connection_client
+from connectors.installations import installation_get
 from sync.models import ActivityFinding, ActivitySyncRun, ActivitySyncSettings
 
 FINDING_MESSAGE_MAX = 2000
-
-
-class ConnectionUnavailable(Exception):
-    """HubSpot or Salesforce is not connected (or needs reconnecting): the run pauses."""
 
 
 @dataclass
@@ -106,26 +101,16 @@ def run_context(run: ActivitySyncRun) -> str:
 
 
 def context_build(run: ActivitySyncRun) -> RunContext:
-    """Clients for both vendors; raises ConnectionUnavailable when one is not usable."""
+    """Clients for both vendors; raises ConnectionUnavailableError when one is not usable."""
     settings_row = ActivitySyncSettings.objects.get(organization_id=run.organization_id)
-    connections = {
-        c.provider: c
-        for c in Connection.objects.filter(
-            organization_id=run.organization_id, provider__in=["salesforce", "hubspot"]
-        )
-    }
-    for key in ("salesforce", "hubspot"):
-        connection = connections.get(key)
-        if connection is None or connection.status != ConnectionStatus.ACTIVE:
-            state = connection.get_status_display() if connection else "not connected"
-            raise ConnectionUnavailable(f"{key.capitalize()} is {state}")
+    salesforce = installation_get(organization_id=run.organization_id, provider="salesforce")
+    hubspot = installation_get(organization_id=run.organization_id, provider="hubspot")
     label = run_context(run)
-    salesforce = connections["salesforce"]
     return RunContext(
         run=run,
         settings=settings_row,
-        salesforce=connection_client(salesforce, context=label),
-        hubspot=connection_client(connections["hubspot"], context=label),
+        salesforce=salesforce.client(context=label),
+        hubspot=hubspot.client(context=label),
         # The connecting Salesforce user is the integration user: last resort for Assigned To.
-        integration_user_id=salesforce.external_user_id,
+        integration_user_id=salesforce.connection.external_user_id,
     )

@@ -8,11 +8,11 @@ the two directions from echoing each other and re-runs from duplicating.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from accounts.models import Organization, TenantModel
+from jobs.models import Run
 
 NOT_RETROACTIVE = (
     "Not retroactive: only records created after this was switched on are synced. Existing "
@@ -190,34 +190,12 @@ class ActivityLink(TenantModel):
         return f"{hubspot} ↔ Task {self.salesforce_id or '?'} ({self.get_origin_display()})"
 
 
-class ActivitySyncRun(TenantModel):
-    class Trigger(models.TextChoices):
-        SCHEDULE = "schedule", "Every 15 minutes"
-        MANUAL = "manual", "Sync now"
-        RESUME = "resume", "Resume after the API quota reset"
-        BACKFILL = "backfill", "Backfill"
+class ActivitySyncRun(Run):
+    """One activity sync of one organisation, both directions (jobs.models.Run)."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        PARTIAL = "partial", "Succeeded with findings"
-        PAUSED = "paused", "Paused (see findings)"
-        FAILED = "failed", "Failed"
-
-    trigger = models.CharField(max_length=16, choices=Trigger.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
     backfill_from = models.DateTimeField(
         null=True, blank=True, help_text="Backfill: sync records created since this time."
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    not_before = models.DateTimeField(null=True, blank=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     salesforce_read = models.PositiveIntegerField(default=0)
     hubspot_created = models.PositiveIntegerField(default=0)
     hubspot_updated = models.PositiveIntegerField(default=0)
@@ -228,10 +206,8 @@ class ActivitySyncRun(TenantModel):
     echoes_skipped = models.PositiveIntegerField(default=0)
     skipped = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    summary = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(Run.Meta):
         indexes = [models.Index(fields=["organization", "status"])]
         verbose_name = "activity sync run"
 

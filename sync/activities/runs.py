@@ -1,23 +1,19 @@
 """Asking for activity sync runs: every 15 minutes, "Sync now", after a quota pause, backfill.
 
 One open (queued or running) immediate run per organisation: a request while one is open joins
-it. Delayed runs (resume after the quota resets) are scheduled with django-q2 for their time.
+it (jobs.lifecycle). Delayed runs (resume after the quota resets) are runs of their own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Organization
-from jobs.claims import task_enqueue
+from jobs.lifecycle import run_request
 from sync.models import ActivitySyncRun, ActivitySyncSettings
-
-RUN_TASK = "sync.activities.tasks.activity_sync_run"
-OPEN_STATUSES = (ActivitySyncRun.Status.QUEUED, ActivitySyncRun.Status.RUNNING)
 
 
 def activity_sync_request(
@@ -28,32 +24,18 @@ def activity_sync_request(
     not_before: dt.datetime | None = None,
     backfill_from: dt.datetime | None = None,
 ) -> ActivitySyncRun:
-    """Queue a run (or join the open immediate one). Backfills and delayed runs are their own."""
-    with transaction.atomic():
-        ActivitySyncSettings.objects.select_for_update().filter(organization=organization).first()
-        if not_before is None and backfill_from is None:
-            open_run = (
-                ActivitySyncRun.objects.filter(
-                    organization=organization, status__in=OPEN_STATUSES, backfill_from__isnull=True
-                )
-                .filter(Q(not_before__isnull=True) | Q(not_before__lte=timezone.now()))
-                .first()
-            )
-            if open_run is not None:
-                return open_run
-        run = ActivitySyncRun.objects.create(
-            organization=organization,
-            trigger=trigger,
-            not_before=not_before,
-            backfill_from=backfill_from,
-            requested_by=user if user is not None and user.is_authenticated else None,
-        )
-        run_enqueue(run, not_before)
-    return run
+    """Queue a run, or join the open immediate one (a backfill joins only the same backfill;
+    a delayed run is its own). Returns the run that will do the work."""
+    from sync.activities.execution import ActivitySync
 
-
-def run_enqueue(run: ActivitySyncRun, not_before: dt.datetime | None) -> None:
-    task_enqueue(RUN_TASK, run.pk, name=f"activity-sync-{run.pk}", not_before=not_before)
+    return run_request(
+        ActivitySync,
+        organization_id=organization.pk,
+        trigger=trigger,
+        user=user,
+        not_before=not_before,
+        backfill_from=backfill_from,
+    )
 
 
 def organizations_to_sync(now: dt.datetime | None = None) -> list[int]:

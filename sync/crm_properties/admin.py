@@ -22,6 +22,7 @@ from accounts.selectors import (
     organizations_for_user,
     user_can_edit_organization,
 )
+from jobs.admin_runs import run_fieldsets, run_readonly_fields
 from sync.crm_properties.properties import (
     CrmSyncUnavailableError,
     crm_properties_check,
@@ -240,35 +241,25 @@ class CrmSyncSettingsAdmin(OrganizationFieldMixin, TenantAdmin):
 @admin.register(CrmSyncRun)
 class CrmSyncRunAdmin(ReadOnlyTenantAdmin):
     list_display = [
-        "started_at",
+        "created_at",
         "trigger",
         "status",
         "requested_by",
         "contacts",
         "companies",
         "finished_at",
-        "short_error",
+        "short_summary",
     ]
-    list_display_links = ["started_at"]
+    list_display_links = ["created_at"]
     list_filter = ["status", "trigger", "organization"]
     list_select_related = ["requested_by"]
-    date_hierarchy = "started_at"
-    fields = [
-        "organization",
-        "trigger",
-        "status",
-        "requested_by",
-        "started_at",
-        "finished_at",
-        "contacts",
-        "companies",
-        "error",
-    ]
-    readonly_fields = fields
+    date_hierarchy = "created_at"
+    fieldsets = run_fieldsets(counts=["contacts", "companies"])
+    readonly_fields = run_readonly_fields(fieldsets)
 
-    @admin.display(description="Error")
-    def short_error(self, obj: CrmSyncRun) -> str:
-        return (obj.error[:117] + "…") if len(obj.error) > 120 else obj.error
+    @admin.display(description="Summary")
+    def short_summary(self, obj: CrmSyncRun) -> str:
+        return (obj.summary[:117] + "…") if len(obj.summary) > 120 else obj.summary
 
 
 @admin.register(CrmRecord)

@@ -7,8 +7,8 @@ one transaction, so a run that fails, or a worker that dies, resumes from the la
 cursor (`sync.cursors.ReadCursor`) reads again from a few minutes before the last read began, so a
 record that HubSpot's search index shows late is not skipped, and skips what it has stored at the
 same modification time, so nothing is stored twice. After both types, records HubSpot lists as
-archived (deleted) are removed. A run longer than `TIME_BUDGET` re-queues itself and continues in a
-fresh task (the worker timeout is 300 s).
+archived (deleted) are removed. A run longer than `TIME_BUDGET` continues in a fresh task (the
+worker timeout is 300 s). Claiming, retrying and finishing are `jobs.lifecycle`'s.
 """
 
 from __future__ import annotations
@@ -21,26 +21,18 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 
-from connectors.errors import ConnectorError
 from connectors.hubspot.client import modified_property, parse_hubspot_time
-from connectors.services import connection_client
-from sync.crm_properties.properties import (
-    CURSOR_FIELDS,
-    HUBSPOT_TYPES,
-    PROPERTIES_FIELD,
-    CrmSyncUnavailableError,
-    hubspot_connection,
-)
+from connectors.installations import installation_get
+from jobs.lifecycle import Outcome, RetryPolicy, RunBody, RunContinues, run_execute, run_progress
+from sync.crm_properties.properties import CURSOR_FIELDS, HUBSPOT_TYPES, PROPERTIES_FIELD
 from sync.cursors import ReadCursor, ms_from_datetime, now_ms
 from sync.models import CrmRecord, CrmSyncRun, CrmSyncSettings
 
 logger = logging.getLogger(__name__)
 
-RUN_TASK = "sync.crm_properties.tasks.crm_sync_run"
 CHUNK = 500
-TIME_BUDGET = 240.0  # seconds per task, under the worker timeout
+TIME_BUDGET = 240.0
 DELETE_CHUNK = 500
 # Always read: what records are found by (email, domain) and routed by (owner).
 BASE_PROPERTIES = {
@@ -64,52 +56,62 @@ class _SettingsChangedError(Exception):
     """The property lists changed during the run (their cursor was reset)."""
 
 
-class _TimeBudgetSpent(Exception):
-    """The time budget is spent; the run goes on in a new task."""
+class CrmPropertySync(RunBody):
+    """One CRM property sync of one organisation (a `CrmSyncRun`); one at a time per
+    organisation, and a request while one is open joins it."""
 
+    key = "crm-property-sync"
+    model = CrmSyncRun
+    policy = RetryPolicy(max_attempts=5)
+    coalesce_on = ()
+    rerun_when_joined = False
+    exclusive_per_organization = True
+    time_budget = TIME_BUDGET  # seconds per task, under the worker timeout
 
-def crm_sync_run_execute(run_id: int, *, time_budget: float = TIME_BUDGET) -> str:
-    """Execute (or continue) a run; idempotent: a finished or unknown run is left alone.
+    def __init__(self, run: CrmSyncRun) -> None:
+        super().__init__(run)
+        self.removed = 0
 
-    Returns a one-line outcome for the task result. Records the outcome on the run: SUCCEEDED
-    with counts, or FAILED with the error (HubSpot errors are recorded, not raised; anything
-    else is recorded and raised so that the task shows as failed).
-    """
-    run = CrmSyncRun.objects.filter(pk=run_id, status=CrmSyncRun.Status.RUNNING).first()
-    if run is None:
-        return f"CRM sync run {run_id}: nothing to do"
-    deadline = time.monotonic() + time_budget
-    try:
-        client = connection_client(hubspot_connection(run.organization))
+    def context_label(self) -> str:
+        return f"crm-property-sync-run:{self.run.pk}"
+
+    def execute(self) -> str:
+        run = self.run
+        deadline = time.monotonic() + self.time_budget
+        installation = installation_get(organization_id=run.organization_id, provider="hubspot")
+        client = installation.client(context=self.context_label())
         for kind in ORDER:
+            run_progress(run, phase=f"Reading HubSpot {HUBSPOT_TYPES[kind]}")
             _object_type_sync(run, client, kind, deadline)
-        removed = _archived_remove(run, client)
-    except _TimeBudgetSpent:
-        from django_q.tasks import async_task
+        run_progress(run, phase="Removing deleted records")
+        self.removed = _archived_remove(run, client)
+        return CrmSyncRun.Status.SUCCEEDED
 
-        async_task(RUN_TASK, run.pk, task_name=f"crm-sync-{run.pk}-continued")
-        return f"CRM sync run {run.pk}: continues in a new task"
-    except _SettingsChangedError:
-        return _finish(
-            run,
-            CrmSyncRun.Status.FAILED,
-            "The property settings changed during this run; the next run reads everything again.",
+    def outcome_for(self, error: Exception) -> Outcome | None:
+        if isinstance(error, _SettingsChangedError):
+            return Outcome(
+                CrmSyncRun.Status.FAILED,
+                message="The property settings changed during this run; the next run reads "
+                "everything again.",
+            )
+        return None
+
+    def save(self, status: str) -> None:
+        # Counters are added up in the database chunk by chunk; keep them, not this copy.
+        fresh = CrmSyncRun.objects.values("contacts", "companies").get(pk=self.run.pk)
+        self.run.contacts, self.run.companies = fresh["contacts"], fresh["companies"]
+
+    def summary(self, status: str) -> str:
+        run = self.run
+        return (
+            f"{CrmSyncRun.Status(status).label}: {run.contacts} contacts, {run.companies} "
+            f"companies, {self.removed} deleted removed."
         )
-    except (ConnectorError, CrmSyncUnavailableError) as error:
-        return _finish(run, CrmSyncRun.Status.FAILED, str(error))
-    except Exception as error:
-        _finish(run, CrmSyncRun.Status.FAILED, f"Unexpected error: {error!r}")
-        raise
-    return _finish(run, CrmSyncRun.Status.SUCCEEDED, "", removed=removed)
 
 
-def _finish(run: CrmSyncRun, status: str, error: str, *, removed: int = 0) -> str:
-    CrmSyncRun.objects.filter(pk=run.pk).update(
-        status=status, error=error, finished_at=timezone.now()
-    )
-    run.refresh_from_db()
-    outcome = f"{run.contacts} contacts, {run.companies} companies, {removed} deleted removed"
-    return f"CRM sync run {run.pk} {status}: {error or outcome}"
+def crm_sync_run_execute(run_id: int) -> str:
+    """One delivery of CRM property sync run `run_id` (the lifecycle's `run_execute`)."""
+    return run_execute(CrmPropertySync, run_id)
 
 
 def _object_type_sync(run: CrmSyncRun, client, kind: str, deadline: float) -> None:
@@ -124,7 +126,7 @@ def _object_type_sync(run: CrmSyncRun, client, kind: str, deadline: float) -> No
     for chunk in _chunks(fresh, CHUNK):
         cursor = _chunk_store(run, client, kind, chunk, chosen, cursor, started)
         if time.monotonic() > deadline:
-            raise _TimeBudgetSpent
+            raise RunContinues
 
 
 def _chunks(records: Iterable[dict], size: int) -> Iterator[list[dict]]:

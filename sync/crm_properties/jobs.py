@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
+from accounts.models import Organization
+from sync.crm_properties.runs import crm_organizations_to_sync, crm_sync_request
+from sync.models import CrmSyncRun
+
 
 def crm_property_sync_nightly() -> str:
     """Queue a CRM property sync for every organisation with HubSpot connected and properties
-    chosen (one task each, so one organisation's failure or size does not hold up others)."""
-    from django_q.tasks import async_task
-
-    from sync.crm_properties.runs import crm_organizations_to_sync
-
+    chosen (a run each, so one organisation's failure or size does not hold up others)."""
     organization_ids = crm_organizations_to_sync()
-    for organization_id in organization_ids:
-        async_task(
-            "sync.crm_properties.tasks.organization_crm_property_sync",
-            organization_id,
-            task_name=f"crm-sync-nightly-{organization_id}",
-        )
+    for organization in Organization.objects.filter(pk__in=organization_ids):
+        crm_sync_request(organization=organization, trigger=CrmSyncRun.Trigger.NIGHTLY)
     return f"{len(organization_ids)} organisations queued"

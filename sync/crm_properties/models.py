@@ -6,10 +6,10 @@ records. Meetings' routing rules read `CrmRecord`s; nothing here writes to HubSp
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 from accounts.models import Organization, TenantModel
+from jobs.models import Run
 
 
 class CrmSyncSettings(TenantModel):
@@ -38,37 +38,17 @@ class CrmSyncSettings(TenantModel):
         return f"CRM property sync for {self.organization}"
 
 
-class CrmSyncRun(TenantModel):
-    class Trigger(models.TextChoices):
-        NIGHTLY = "nightly", "Nightly schedule"
-        MANUAL = "manual", "Sync with HubSpot"
+class CrmSyncRun(Run):
+    """One sync of the chosen HubSpot properties into `CrmRecord`s (jobs.models.Run)."""
 
-    class Status(models.TextChoices):
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-
-    trigger = models.CharField(max_length=16, choices=Trigger.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RUNNING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     contacts = models.PositiveIntegerField(default=0)
     companies = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["-started_at", "-pk"]
+    class Meta(Run.Meta):
         verbose_name = "CRM property sync run"
 
     def __str__(self) -> str:
-        return f"{self.get_trigger_display()} {self.started_at:%Y-%m-%d %H:%M} ({self.status})"
+        return f"{self.get_trigger_display()} {self.created_at:%Y-%m-%d %H:%M} ({self.status})"
 
 
 class CrmRecord(TenantModel):

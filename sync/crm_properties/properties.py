@@ -12,9 +12,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from accounts.models import Organization
-from connectors.errors import ConnectorError
-from connectors.models import Connection, ConnectionStatus
-from connectors.services import connection_client
+from connectors.errors import ConnectionUnavailableError, ConnectorError
+from connectors.installations import installation_get
 from sync.models import CrmRecord, CrmSyncSettings
 
 # HubSpot internal names: a letter, then letters, digits and underscores (the "Internal name"
@@ -71,18 +70,6 @@ def property_names_clean(raw: str | list[str]) -> tuple[list[str], list[str]]:
     return names, [name for name in names if not PROPERTY_NAME.match(name)]
 
 
-def hubspot_connection(organization: Organization) -> Connection:
-    """The organisation's active HubSpot connection; raises CrmSyncUnavailableError without one."""
-    connection = Connection.objects.filter(
-        organization=organization, provider="hubspot", status=ConnectionStatus.ACTIVE
-    ).first()
-    if connection is None:
-        raise CrmSyncUnavailableError(
-            f"HubSpot is not connected for {organization}: connect it (Connections) first."
-        )
-    return connection
-
-
 def crm_properties_check(
     *, organization: Organization, names_by_type: dict[str, list[str]]
 ) -> PropertyCheck:
@@ -96,7 +83,11 @@ def crm_properties_check(
     wanted = {kind: names for kind, names in names_by_type.items() if names}
     if not wanted:
         return check
-    client = connection_client(hubspot_connection(organization))
+    try:
+        installation = installation_get(organization_id=organization.pk, provider="hubspot")
+    except ConnectionUnavailableError as error:
+        raise CrmSyncUnavailableError(error.message) from error
+    client = installation.client(context=f"crm-property-check:{organization.pk}")
     for kind, names in wanted.items():
         try:
             existing = {p["name"] for p in client.properties_list(HUBSPOT_TYPES[kind])}

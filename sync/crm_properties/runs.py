@@ -1,8 +1,8 @@
 """Starting CRM property sync runs: the manual "Sync with HubSpot" button and the nightly job.
 
-One run at a time per organisation: a run is created only under a lock on the organisation's
-settings row, after checking that none is running, so concurrent clicks (or a click during the
-nightly run) start one run. A manual sync is possible at most every `MANUAL_SYNC_INTERVAL`,
+One run at a time per organisation: a request while one is open joins it, and a manual request
+is refused while one runs (decided under a lock on the settings row, so concurrent clicks start
+one run). A manual sync is possible at most every `MANUAL_SYNC_INTERVAL`,
 counted from the start of the last manual run; the refusal says how long to wait.
 """
 
@@ -16,14 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Organization
-from sync.crm_properties.execution import RUN_TASK, crm_sync_run_execute
-from sync.crm_properties.properties import CrmSyncUnavailableError, hubspot_connection
+from connectors.errors import ConnectionUnavailableError
+from connectors.installations import installation_get
+from jobs.lifecycle import run_request
+from jobs.models import OPEN_STATUSES
 from sync.models import CrmSyncRun, CrmSyncSettings
 
 MANUAL_SYNC_INTERVAL = dt.timedelta(hours=2)
-# A run still "running" after this long lost its worker for good (django-q2 redelivers a task
-# whose worker died within minutes, and a run re-queues itself every few minutes).
-ABANDONED_AFTER = dt.timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -52,37 +51,29 @@ def duration_text(wait: dt.timedelta) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
-def _running_run(organization_id: int, now: dt.datetime) -> CrmSyncRun | None:
-    """The organisation's running run; one older than ABANDONED_AFTER is closed as failed."""
-    running = CrmSyncRun.objects.filter(
-        organization_id=organization_id, status=CrmSyncRun.Status.RUNNING
+def _open_run(organization_id: int) -> CrmSyncRun | None:
+    return (
+        CrmSyncRun.objects.filter(organization_id=organization_id, status__in=OPEN_STATUSES)
+        .order_by("-created_at", "-pk")
+        .first()
     )
-    running.filter(started_at__lt=now - ABANDONED_AFTER).update(
-        status=CrmSyncRun.Status.FAILED,
-        finished_at=now,
-        error="Abandoned: the worker running it stopped.",
-    )
-    return running.order_by("-started_at", "-pk").first()
 
 
 def crm_manual_sync_state(*, organization: Organization, now=None) -> ManualSyncState:
-    """Can a manual sync start now? For the admin page and the request below.
-
-    Writes only to close a run abandoned by its worker (see ABANDONED_AFTER).
-    """
+    """Can a manual sync start now? For the admin page and the request below. Reads only."""
     now = now or timezone.now()
-    running = _running_run(organization.pk, now)
+    running = _open_run(organization.pk)
     last = (
         CrmSyncRun.objects.filter(organization=organization, trigger=CrmSyncRun.Trigger.MANUAL)
-        .order_by("-started_at", "-pk")
+        .order_by("-created_at", "-pk")
         .first()
     )
     wait = dt.timedelta(0)
-    if last is not None and last.started_at + MANUAL_SYNC_INTERVAL > now:
-        wait = last.started_at + MANUAL_SYNC_INTERVAL - now
+    if last is not None and last.created_at + MANUAL_SYNC_INTERVAL > now:
+        wait = last.created_at + MANUAL_SYNC_INTERVAL - now
     parts = []
     if running is not None:
-        started = timezone.localtime(running.started_at)
+        started = timezone.localtime(running.started_at or running.created_at)
         parts.append(f"A sync with HubSpot is running (started {started:%Y-%m-%d %H:%M}).")
     if wait:
         parts.append(f"Next manual sync possible in {duration_text(wait)}.")
@@ -101,11 +92,9 @@ def crm_manual_sync_request(*, organization: Organization, user) -> ManualSyncOu
     row is locked while deciding.
     """
     try:
-        hubspot_connection(organization)
-    except CrmSyncUnavailableError as error:
-        return ManualSyncOutcome(False, str(error))
-    from django_q.tasks import async_task
-
+        installation_get(organization_id=organization.pk, provider="hubspot")
+    except ConnectionUnavailableError as error:
+        return ManualSyncOutcome(False, f"{error.message}: connect it (Connections) first.")
     with transaction.atomic():
         settings = (
             CrmSyncSettings.objects.select_for_update().filter(organization=organization).first()
@@ -117,38 +106,17 @@ def crm_manual_sync_request(*, organization: Organization, user) -> ManualSyncOu
         state = crm_manual_sync_state(organization=organization)
         if not state.allowed:
             return ManualSyncOutcome(False, state.message, state.running)
-        run = CrmSyncRun.objects.create(
-            organization=organization,
-            trigger=CrmSyncRun.Trigger.MANUAL,
-            requested_by=user if user is not None and user.is_authenticated else None,
+        run = crm_sync_request(
+            organization=organization, trigger=CrmSyncRun.Trigger.MANUAL, user=user
         )
-        # With the ORM broker the task row commits with the run row (or neither does).
-        async_task(RUN_TASK, run.pk, task_name=f"crm-sync-{run.pk}")
     return ManualSyncOutcome(True, "Sync with HubSpot started.", run)
 
 
-def crm_sync_start(*, organization: Organization, trigger: str, user=None) -> CrmSyncRun | None:
-    """Create a running run unless one is running already (then None). Does not execute it."""
-    with transaction.atomic():
-        CrmSyncSettings.objects.select_for_update().filter(organization=organization).first()
-        if _running_run(organization.pk, timezone.now()) is not None:
-            return None
-        return CrmSyncRun.objects.create(
-            organization=organization,
-            trigger=trigger,
-            requested_by=user if user is not None and user.is_authenticated else None,
-        )
+def crm_sync_request(*, organization: Organization, trigger: str, user=None) -> CrmSyncRun:
+    """Queue a CRM property sync of the organisation, or join the open one (jobs.lifecycle)."""
+    from sync.crm_properties.execution import CrmPropertySync
 
-
-def crm_property_sync(organization: Organization, trigger: str, user=None) -> CrmSyncRun | None:
-    """Sync the organisation's chosen properties now, in this process; returns the run (None
-    when another run is in progress). The nightly task calls this."""
-    run = crm_sync_start(organization=organization, trigger=trigger, user=user)
-    if run is None:
-        return None
-    crm_sync_run_execute(run.pk)
-    run.refresh_from_db()
-    return run
+    return run_request(CrmPropertySync, organization_id=organization.pk, trigger=trigger, user=user)
 
 
 def crm_organizations_to_sync() -> list[int]:

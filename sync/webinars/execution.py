@@ -1,20 +1,18 @@
 """Executing one webinar sync run: Zoom → ledger → HubSpot, with an audit of every decision.
 
-Delivery is at least once: a run is claimed before it starts, a claim older than the worker
-timeout is taken over, and every effect is idempotent (ledger upserts, upserts by email,
-hash-skipped writes), so a run that dies halfway and is run again converges.
+The run's lifecycle (claim, retry with backoff, pause, finish, recovery) is `jobs.lifecycle`'s;
+this is its body. Every effect is idempotent (ledger upserts, upserts by email, hash-skipped
+writes), so a run that dies halfway and is delivered again converges.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.utils import timezone
 
-from connectors.errors import ConnectorError, PermanentError, ReauthRequiredError, TransientError
-from connectors.models import ApiCall, Connection, ConnectionStatus
-from connectors.services import connection_client
-from jobs.claims import claim_expires_at, run_claim
+from connectors.errors import PermanentError
+from connectors.installations import installation_get
+from connectors.models import ApiCall
+from jobs.lifecycle import RetryPolicy, RunBody, run_execute, run_progress
 from sync.models import Attendance, SyncRun, Webinar, WebinarSyncSettings
 from sync.webinars.findings import Findings
 from sync.webinars.hubspot_properties import (
@@ -28,112 +26,120 @@ from sync.webinars.hubspot_writing import (
 )
 from sync.webinars.models.audit import FindingCategory
 from sync.webinars.recordings import recordings_follow_up, recordings_sync
-from sync.webinars.runs import run_enqueue, webinar_sync_request
 from sync.webinars.timeline import timeline_events_sync, timeline_mode, timeline_templates
 from sync.webinars.zoom_reading import webinar_details_refresh, webinar_ledger_refresh
 
-#: Transient failures (rate limits, vendor outages) are retried this many times, backing off.
-MAX_ATTEMPTS = 5
 
+class WebinarSync(RunBody):
+    """One sync of one webinar (a `SyncRun`)."""
 
-class RunPaused(Exception):
-    """A connection needs reconnecting: the run stops with a visible reason."""
+    key = "webinar-sync"
+    model = SyncRun
+    policy = RetryPolicy(max_attempts=5)
+    coalesce_on = ("webinar",)
+
+    def __init__(self, run: SyncRun) -> None:
+        super().__init__(run)
+        self.findings = Findings()
+        self.skipped = ""
+
+    @classmethod
+    def request_lock(cls, organization_id, fields) -> None:
+        # The webinar row: two simultaneous requests for one webinar agree on one run, and
+        # requests for other webinars of the organisation do not wait.
+        Webinar.objects.select_for_update().filter(pk=fields["webinar"].pk).first()
+
+    def context_label(self) -> str:
+        return run_context(self.run)
+
+    def execute(self) -> str:
+        return _execute(self.run, self.findings, self)
+
+    def save(self, status: str) -> None:
+        if status == SyncRun.Status.QUEUED:
+            return  # a retry collects its findings again
+        run = self.run
+        run.api_calls = ApiCall.objects.filter(context=run_context(run)).count()
+        self.findings.save(run)
+
+    def summary(self, status: str) -> str:
+        if self.skipped:
+            return f"Skipped: {self.skipped}"
+        return _summary(self.run, status)
 
 
 def webinar_sync_execute(run_id: int) -> str:
-    """Do run `run_id` unless another delivery already did or is doing it. Returns a summary."""
-    run = run_claim(SyncRun, run_id)
-    if run is None:
-        return _check_later(run_id)
-    findings = Findings()
-    try:
-        status = _execute(run, findings)
-    except RunPaused as paused:
-        findings.add(FindingCategory.CONNECTION_NEEDS_REAUTH, detail=str(paused))
-        status = SyncRun.Status.PAUSED
-    except TransientError as error:
-        return _retry_later(run, findings, error)
-    except ConnectorError as error:
-        findings.add(FindingCategory.ERROR_HUBSPOT, detail=str(error)[:300])
-        status = SyncRun.Status.FAILED
-    except Exception as error:
-        # A bug or a database error: the run must not stay "running", and the failure is
-        # visible in its audit; the task fails too, so it shows in the failed-tasks screen.
-        findings.add(FindingCategory.ERROR_HUBSPOT, detail=f"internal error: {error!r}"[:300])
-        _finish(run, SyncRun.Status.FAILED, findings)
-        raise
-    _finish(run, status, findings)
-    return f"run {run.pk}: {status}"
+    """One delivery of webinar sync run `run_id` (the lifecycle's `run_execute`)."""
+    return run_execute(WebinarSync, run_id)
 
 
-def _check_later(run_id: int) -> str:
-    """Not claimable now. If another delivery holds a live claim, look again when that claim
-    would have expired: should its worker die, this delivery takes over instead of being lost."""
-    run = SyncRun.objects.filter(pk=run_id).first()
-    if run is None or run.status != SyncRun.Status.RUNNING or run.started_at is None:
-        return f"run {run_id}: already done or in progress"
-    run_enqueue(run, claim_expires_at(run.started_at))
-    return f"run {run_id}: in progress elsewhere; checking again when its claim expires"
+def run_context(run: SyncRun) -> str:
+    """The label on every API call a run makes, so its audit counts exactly its own calls."""
+    return f"webinar-sync-run:{run.pk}"
 
 
-def _execute(run: SyncRun, findings: Findings) -> str:
+def _execute(run: SyncRun, findings: Findings, body: WebinarSync) -> str:
     webinar = run.webinar
     organization = run.organization
     skip = _skip_reason(webinar)
     if skip:
         findings.add(skip)
-        return SyncRun.Status.SKIPPED
-    zoom_connection, hubspot_connection = _connections(organization)
-    zoom = connection_client(zoom_connection, context=run_context(run))
-    hubspot = connection_client(hubspot_connection, context=run_context(run))
+        body.skipped = FindingCategory(skip).label.lower()
+        return SyncRun.Status.SUCCEEDED
+    zoom_installation = installation_get(organization_id=organization.pk, provider="zoom")
+    hubspot_installation = installation_get(organization_id=organization.pk, provider="hubspot")
+    hubspot_connection = hubspot_installation.connection
+    zoom = zoom_installation.client(context=run_context(run))
+    hubspot = hubspot_installation.client(context=run_context(run))
+    run_progress(run, phase="Reading Zoom")
+    details = webinar_details_refresh(webinar=webinar, client=zoom)
+    if details is None and webinar.status != Webinar.Status.CANCELLED:
+        findings.add(FindingCategory.ERROR_NOT_FOUND)
+        return SyncRun.Status.PARTIAL
+    if webinar.is_zoom_events:
+        findings.add(FindingCategory.WEBINAR_UNSUPPORTED)
+        body.skipped = FindingCategory.WEBINAR_UNSUPPORTED.label.lower()
+        return SyncRun.Status.SUCCEEDED
+    read = webinar_ledger_refresh(webinar=webinar, details=details or {}, client=zoom)
+    _reading_findings(read, findings)
+    run_progress(run, phase="Writing HubSpot contacts", total=len(read.attendee_emails))
+    hubspot_properties_ensure(hubspot, connection=hubspot_connection)
+    rules = exclusion_rules(organization=organization, client=hubspot)
+    emails = Attendance.objects.filter(webinar=webinar).values_list("email", flat=True)
     try:
-        details = webinar_details_refresh(webinar=webinar, client=zoom)
-        if details is None and webinar.status != Webinar.Status.CANCELLED:
-            findings.add(FindingCategory.ERROR_NOT_FOUND)
-            return SyncRun.Status.PARTIAL
-        if webinar.is_zoom_events:
-            findings.add(FindingCategory.WEBINAR_UNSUPPORTED)
-            return SyncRun.Status.SKIPPED
-        read = webinar_ledger_refresh(webinar=webinar, details=details or {}, client=zoom)
-        _reading_findings(read, findings)
-        hubspot_properties_ensure(hubspot, connection=hubspot_connection)
-        rules = exclusion_rules(organization=organization, client=hubspot)
-        emails = Attendance.objects.filter(webinar=webinar).values_list("email", flat=True)
-        try:
-            outcome = contacts_sync(
-                organization=organization,
-                emails=set(emails),
-                client=hubspot,
-                rules=rules,
-                run=run,
-                findings=findings,
-            )
-        except PermanentError:
-            # HubSpot refused a contact batch, as it does when one of our properties was
-            # deleted since it was last checked: this worker checks them again next time (the
-            # memo is per process: another worker's lapses within the hour).
-            hubspot_properties_recheck(hubspot_connection)
-            raise
-        marketing_event_sync(
-            webinar=webinar,
-            zoom_account_id=zoom_connection.external_account_id,
-            contact_ids=outcome.contact_ids,
+        outcome = contacts_sync(
+            organization=organization,
+            emails=set(emails),
             client=hubspot,
+            rules=rules,
+            run=run,
             findings=findings,
         )
-        timeline_events_sync(
-            webinar=webinar, hubspot=hubspot, contact_ids=outcome.contact_ids, findings=findings
-        )
-        recordings_sync(
-            webinar=webinar,
-            zoom=zoom,
-            hubspot=hubspot,
-            contact_ids=outcome.contact_ids,
-            findings=findings,
-            timeline=timeline_templates(),
-        )
-    except ReauthRequiredError as error:
-        raise RunPaused(str(error)) from error
+    except PermanentError:
+        # HubSpot refused a contact batch, as it does when one of our properties was
+        # deleted since it was last checked: this worker checks them again next time (the
+        # memo is per process: another worker's lapses within the hour).
+        hubspot_properties_recheck(hubspot_connection)
+        raise
+    run_progress(run, phase="Writing the marketing event and timeline")
+    marketing_event_sync(
+        webinar=webinar,
+        zoom_account_id=zoom_installation.connection.external_account_id,
+        contact_ids=outcome.contact_ids,
+        client=hubspot,
+        findings=findings,
+    )
+    timeline_events_sync(
+        webinar=webinar, hubspot=hubspot, contact_ids=outcome.contact_ids, findings=findings
+    )
+    recordings_sync(
+        webinar=webinar,
+        zoom=zoom,
+        hubspot=hubspot,
+        contact_ids=outcome.contact_ids,
+        findings=findings,
+        timeline=timeline_templates(),
+    )
     run.registrants = read.registrants
     run.attendees = len(read.attendee_emails)
     run.contacts_created = outcome.created
@@ -147,11 +153,6 @@ def _execute(run: SyncRun, findings: Findings) -> str:
     return SyncRun.Status.PARTIAL if _has_problems(findings) else SyncRun.Status.SUCCEEDED
 
 
-def run_context(run: SyncRun) -> str:
-    """The label on every API call a run makes, so its audit counts exactly its own calls."""
-    return f"webinar-sync-run:{run.pk}"
-
-
 def _skip_reason(webinar: Webinar) -> str | None:
     settings_row = WebinarSyncSettings.objects.filter(
         organization_id=webinar.organization_id
@@ -163,21 +164,6 @@ def _skip_reason(webinar: Webinar) -> str | None:
     if not webinar.sync_enabled:
         return FindingCategory.SYNC_DISABLED_WEBINAR
     return None
-
-
-def _connections(organization) -> tuple[Connection, Connection]:
-    found = {
-        c.provider: c
-        for c in Connection.objects.filter(
-            organization=organization, provider__in=["zoom", "hubspot"]
-        )
-    }
-    for key in ("zoom", "hubspot"):
-        connection = found.get(key)
-        if connection is None or connection.status != ConnectionStatus.ACTIVE:
-            state = connection.get_status_display() if connection else "not connected"
-            raise RunPaused(f"{key.capitalize()} is {state}")
-    return found["zoom"], found["hubspot"]
 
 
 def _reading_findings(read, findings: Findings) -> None:
@@ -208,31 +194,6 @@ _PROBLEMS = {
 
 def _has_problems(findings: Findings) -> bool:
     return any(category in findings for category in _PROBLEMS)
-
-
-def _retry_later(run: SyncRun, findings: Findings, error: TransientError) -> str:
-    if run.attempts >= MAX_ATTEMPTS:
-        findings.add(FindingCategory.ERROR_HUBSPOT, detail=f"gave up after {run.attempts}: {error}")
-        _finish(run, SyncRun.Status.FAILED, findings)
-        return f"run {run.pk}: failed"
-    wait = getattr(error, "retry_after", None) or 60 * 2 ** (run.attempts - 1)
-    run.status = SyncRun.Status.QUEUED
-    run.not_before = timezone.now() + dt.timedelta(seconds=wait)
-    run.summary = f"attempt {run.attempts} hit a temporary error, retrying: {error}"[:2000]
-    run.save(update_fields=["status", "not_before", "summary"])
-    run_enqueue(run, run.not_before)
-    return f"run {run.pk}: retry in {wait:.0f}s"
-
-
-def _finish(run: SyncRun, status: str, findings: Findings) -> None:
-    run.status = status
-    run.finished_at = timezone.now()
-    run.api_calls = ApiCall.objects.filter(context=run_context(run)).count()
-    findings.save(run)
-    run.summary = _summary(run, status)
-    run.save()
-    if run.rerun_requested:
-        webinar_sync_request(webinar=run.webinar, trigger=SyncRun.Trigger.MANUAL)
 
 
 def _summary(run: SyncRun, status: str) -> str:

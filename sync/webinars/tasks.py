@@ -3,12 +3,6 @@
 from __future__ import annotations
 
 
-def webinar_sync(run_id: int) -> str:
-    from sync.webinars.execution import webinar_sync_execute
-
-    return webinar_sync_execute(run_id)
-
-
 def organization_webinars_sync(organization_id: int, trigger: str = "nightly") -> str:
     from accounts.models import Organization
     from sync.webinars.discovery import organization_webinars_refresh

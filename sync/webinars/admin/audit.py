@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 
 from accounts.admin_base import ReadOnlyTenantAdmin
 from accounts.admin_common import ReadOnlyTenantInline, admin_link, changelist_link, emails_summary
+from jobs.admin_runs import run_fieldsets, run_readonly_fields
 from sync.models import ContactSyncState, SyncFinding, SyncRun
 
 RUN_COUNTS = [
@@ -61,27 +62,8 @@ class SyncRunAdmin(ReadOnlyTenantAdmin):
     list_select_related = ["webinar"]
     search_fields = ["webinar__topic", "webinar__zoom_webinar_id", "summary"]
     date_hierarchy = "created_at"
-    fieldsets = [
-        (
-            None,
-            {
-                "fields": [
-                    "webinar",
-                    "trigger",
-                    "status",
-                    "requested_by",
-                    "rerun_requested",
-                    "summary",
-                    "timeline_mode",
-                ]
-            },
-        ),
-        (
-            "When",
-            {"fields": ["created_at", "not_before", "started_at", "finished_at", "attempts"]},
-        ),
-        ("Counts", {"fields": RUN_COUNTS}),
-    ]
+    fieldsets = run_fieldsets("webinar", "timeline_mode", counts=RUN_COUNTS)
+    readonly_fields = run_readonly_fields(fieldsets)
     inlines = [SyncFindingInline]
 
 

@@ -6,52 +6,17 @@ latest decision and its reason) and the findings of the runs that touched her.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 
 from accounts.models import TenantModel
+from jobs.models import Run
 from sync.webinars.models.ledger import Webinar
 
 
-class SyncRun(TenantModel):
-    """One sync of one webinar: why it ran, what it did, what it found."""
-
-    class Trigger(models.TextChoices):
-        NIGHTLY = "nightly", "Nightly schedule"
-        MANUAL = "manual", "Sync now"
-        WEBHOOK = "webhook", "Zoom webhook"
-        WORKFLOW = "workflow", "HubSpot workflow action"
-        BACKFILL = "backfill", "Backfill"
-
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        SUCCEEDED = "succeeded", "Succeeded"
-        PARTIAL = "partial", "Succeeded with findings"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed (will retry)"
-        PAUSED = "paused", "Paused (reconnect needed)"
+class SyncRun(Run):
+    """One sync of one webinar: why it ran, what it did, what it found (jobs.models.Run)."""
 
     webinar = models.ForeignKey(Webinar, on_delete=models.CASCADE, related_name="runs")
-    trigger = models.CharField(max_length=16, choices=Trigger.choices)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    rerun_requested = models.BooleanField(
-        default=False, help_text="“Sync now” was pressed while this run was in progress."
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    not_before = models.DateTimeField(
-        null=True, blank=True, help_text="Delayed run (reports appear after a webinar ends)."
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
     timeline_mode = models.CharField(max_length=32, blank=True)
     registrants = models.PositiveIntegerField(default=0)
     attendees = models.PositiveIntegerField(default=0)
@@ -60,11 +25,10 @@ class SyncRun(TenantModel):
     contacts_skipped = models.PositiveIntegerField(default=0)
     contacts_failed = models.PositiveIntegerField(default=0)
     api_calls = models.PositiveIntegerField(default=0)
-    summary = models.TextField(blank=True)
 
-    class Meta:
-        ordering = ["-created_at", "-pk"]
+    class Meta(Run.Meta):
         indexes = [models.Index(fields=["webinar", "status"])]
+        verbose_name = "webinar sync run"
 
     def __str__(self) -> str:
         return f"{self.webinar} — {self.get_trigger_display()} ({self.get_status_display()})"

@@ -49,10 +49,13 @@ class ActivityWorld:
             defaults={"salesforce_user_id": salesforce_user_id},
         )
 
-    def sync(self) -> ActivitySyncRun:
-        run = activity_sync_request(
+    def sync_request(self) -> ActivitySyncRun:
+        return activity_sync_request(
             organization=self.organization, trigger=ActivitySyncRun.Trigger.MANUAL
         )
+
+    def sync(self) -> ActivitySyncRun:
+        run = self.sync_request()
         activity_sync_execute(run.pk)
         run.refresh_from_db()
         return run

@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from jobs.scheduling import task_lease
+from jobs.models import RunProblem
+from jobs.queue import task_lease
 from sync.activities import hubspot_writes, task_writes, to_salesforce
 from sync.activities.execution import activity_sync_execute
 from sync.activities.links import SALESFORCE_ID_PROPERTY
@@ -442,8 +443,8 @@ def test_request_limit_exceeded_pauses_the_stream_until_the_quota_resets(world):
     run = world.sync()
 
     assert run.status == ActivitySyncRun.Status.PAUSED
-    (finding,) = run.findings.all()
-    assert finding.reason == Reason.QUOTA_EXCEEDED
+    assert (run.problem, run.problem_provider) == (RunProblem.RATE_LIMITED, "salesforce")
+    assert "REQUEST_LIMIT_EXCEEDED" in run.problem_message
     settings_row = ActivitySyncSettings.objects.get(organization=world.organization)
     assert settings_row.paused_until > timezone.now() + dt.timedelta(minutes=50)
     resume = ActivitySyncRun.objects.get(trigger=ActivitySyncRun.Trigger.RESUME)

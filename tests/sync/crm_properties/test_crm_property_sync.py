@@ -11,6 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.db import connection as db_connection
 from django.urls import reverse
+from django.utils import timezone
 from django_q.models import OrmQ
 
 from accounts.models import Role
@@ -19,25 +20,43 @@ from connectors.errors import TransientError
 from connectors.hubspot import client as hubspot_client_module
 from connectors.hubspot.client import HubSpotClient
 from connectors.hubspot.sandbox_schema import property_definition
+from jobs.lifecycle import EXECUTE_TASK
+from jobs.models import RunProblem
 from jobs.scheduling import periodic_job_by_name
+from jobs.tasks import run_execute
 from sync.crm_properties import execution
 from sync.crm_properties.execution import crm_sync_run_execute
 from sync.crm_properties.jobs import crm_property_sync_nightly
 from sync.crm_properties.properties import PropertyCheck, crm_sync_settings_save, crm_test_sync
-from sync.crm_properties.runs import (
-    crm_manual_sync_request,
-    crm_property_sync,
-    crm_sync_start,
-    duration_text,
-)
+from sync.crm_properties.runs import crm_manual_sync_request, crm_sync_request, duration_text
 from sync.crm_properties.selectors import crm_snapshot_for_email
-from sync.crm_properties.tasks import organization_crm_property_sync
 from sync.cursors import LOOKBACK_MS, ReadCursor, now_ms
 from sync.models import CrmRecord, CrmSyncRun, CrmSyncSettings
 from tests.factories import organization_make, user_make
 
 pytestmark = pytest.mark.django_db
 T0 = 1_767_225_600_000  # 2026-01-01T00:00:00Z in ms
+
+
+def crm_property_sync(organization, trigger) -> CrmSyncRun:
+    """Request a run and deliver its task at once, as a worker would."""
+    run = crm_sync_request(organization=organization, trigger=trigger)
+    crm_sync_run_execute(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def running_run(organization, trigger) -> CrmSyncRun:
+    """A run some worker is running right now."""
+    return CrmSyncRun.objects.create(
+        organization=organization,
+        trigger=trigger,
+        status=CrmSyncRun.Status.RUNNING,
+        started_at=timezone.now(),
+        attempts=1,
+    )
+
+
 MINUTE = 60_000
 
 
@@ -149,7 +168,8 @@ def test_settings_without_hubspot_connection_get_a_clear_error(client, db):
 
     response = add_form_post(client, org, "segment", "")
 
-    assert "HubSpot is not connected for Gamma" in str(response.context["adminform"].form.errors)
+    errors = str(response.context["adminform"].form.errors)
+    assert "HubSpot is not connected: connect it under Connections." in errors
     assert not CrmSyncSettings.objects.exists()
 
 
@@ -230,8 +250,8 @@ def test_sync_stores_contacts_and_companies_with_the_chosen_properties(
 
     run = crm_property_sync(org_a, CrmSyncRun.Trigger.NIGHTLY)
 
-    assert run.status == CrmSyncRun.Status.SUCCEEDED, run.error
-    assert (run.contacts, run.companies, run.error) == (2, 2, "")
+    assert run.status == CrmSyncRun.Status.SUCCEEDED, run.summary
+    assert (run.contacts, run.companies, run.problem) == (2, 2, "")
     assert run.finished_at is not None
     contacts = stored(org_a)
     assert contacts[jane.id].email == "jane@acme.example"
@@ -308,7 +328,7 @@ def test_sync_reads_past_the_search_result_cap(hubspot, crm_settings, org_a, mon
 
     run = crm_property_sync(org_a, CrmSyncRun.Trigger.NIGHTLY)
 
-    assert run.status == CrmSyncRun.Status.SUCCEEDED, run.error
+    assert run.status == CrmSyncRun.Status.SUCCEEDED, run.summary
     assert run.contacts == 65  # each record stored once: no gap, no double
     assert set(stored(org_a)) == {r.id for r in made}
     assert searches(hubspot) >= 4  # the search restarted below the cap
@@ -346,16 +366,20 @@ def test_a_failed_run_resumes_from_the_last_stored_chunk(hubspot, crm_settings, 
 
     failed = crm_property_sync(org_a, CrmSyncRun.Trigger.NIGHTLY)
 
-    assert failed.status == CrmSyncRun.Status.FAILED
-    assert "HubSpot is down" in failed.error
+    assert failed.status == CrmSyncRun.Status.QUEUED  # retried later, with backoff
+    assert failed.problem == RunProblem.VENDOR_UNAVAILABLE
+    assert "HubSpot is down" in failed.summary
     assert failed.contacts == 10
     crm_settings.refresh_from_db()
     assert crm_settings.contact_cursor_ms == T0 + 9 * MINUTE
 
-    resumed = crm_property_sync(org_a, CrmSyncRun.Trigger.NIGHTLY)
+    CrmSyncRun.objects.filter(pk=failed.pk).update(not_before=timezone.now())
+    crm_sync_run_execute(failed.pk)
+    resumed = CrmSyncRun.objects.get(pk=failed.pk)
 
     assert resumed.status == CrmSyncRun.Status.SUCCEEDED
-    assert resumed.contacts == 2
+    assert resumed.contacts == 12  # 10 before the failure, the last 2 after it
+    assert len(calls) == 4  # chunks 1-2, the failed third, then only the rest
     assert len(stored(org_a)) == 12
 
 
@@ -365,17 +389,19 @@ def test_a_run_past_its_time_budget_continues_in_a_new_task(
     monkeypatch.setattr(execution, "CHUNK", 2)
     for n in range(5):
         contact_add(hubspot, f"t{n}@acme.example", at=T0 + n * MINUTE)
-    run = crm_sync_start(organization=org_a, trigger=CrmSyncRun.Trigger.MANUAL)
+    monkeypatch.setattr(execution.CrmPropertySync, "time_budget", -1)
+    run = crm_sync_request(organization=org_a, trigger=CrmSyncRun.Trigger.MANUAL)
+    OrmQ.objects.all().delete()
 
-    outcome = crm_sync_run_execute(run.pk, time_budget=-1)
+    outcome = crm_sync_run_execute(run.pk)
 
     assert "continues" in outcome
     run.refresh_from_db()
-    assert run.status == CrmSyncRun.Status.RUNNING
+    assert (run.status, run.attempts) == (CrmSyncRun.Status.QUEUED, 0)  # no attempt used up
     [task] = OrmQ.objects.all()
-    assert task.func() == "sync.crm_properties.tasks.crm_sync_run" and task.args() == (run.pk,)
-    while run.status == CrmSyncRun.Status.RUNNING:
-        crm_sync_run_execute(run.pk, time_budget=-1)
+    assert task.func() == EXECUTE_TASK and task.args() == ("crm-property-sync", run.pk)
+    while run.status == CrmSyncRun.Status.QUEUED:
+        crm_sync_run_execute(run.pk)
         run.refresh_from_db()
     assert run.status == CrmSyncRun.Status.SUCCEEDED
     assert len(stored(org_a)) == 5
@@ -400,13 +426,13 @@ def test_manual_sync_is_refused_within_two_hours_with_the_remaining_time(
     started = client.post(settings_url(crm_settings, "sync"))
 
     run = CrmSyncRun.objects.get()
-    assert (run.trigger, run.status, run.requested_by) == ("manual", "running", manager_a)
+    assert (run.trigger, run.status, run.requested_by) == ("manual", "queued", manager_a)
     assert messages_of(started)[0].startswith("Sync with HubSpot started.")
     [task] = OrmQ.objects.all()
-    assert task.func() == "sync.crm_properties.tasks.crm_sync_run" and task.args() == (run.pk,)
+    assert task.func() == EXECUTE_TASK and task.args() == ("crm-property-sync", run.pk)
     crm_sync_run_execute(run.pk)
     CrmSyncRun.objects.filter(pk=run.pk).update(
-        started_at=run.started_at - dt.timedelta(minutes=47, seconds=30)
+        created_at=run.created_at - dt.timedelta(minutes=47, seconds=30)
     )
 
     refused = client.post(settings_url(crm_settings, "sync"))
@@ -417,7 +443,7 @@ def test_manual_sync_is_refused_within_two_hours_with_the_remaining_time(
     assert CrmSyncRun.objects.count() == 1
     page = client.get(settings_url(crm_settings))
     assert "Next manual sync possible in 1 h 1" in page.content.decode()
-    CrmSyncRun.objects.filter(pk=run.pk).update(started_at=run.started_at - dt.timedelta(hours=2))
+    CrmSyncRun.objects.filter(pk=run.pk).update(created_at=run.created_at - dt.timedelta(hours=2))
 
     again = client.post(settings_url(crm_settings, "sync"))
 
@@ -426,7 +452,7 @@ def test_manual_sync_is_refused_within_two_hours_with_the_remaining_time(
 
 
 def test_manual_sync_is_refused_while_a_sync_runs(client, hubspot, crm_settings, org_a, manager_a):
-    nightly = crm_sync_start(organization=org_a, trigger=CrmSyncRun.Trigger.NIGHTLY)
+    nightly = running_run(org_a, CrmSyncRun.Trigger.NIGHTLY)
     client.force_login(manager_a)
 
     response = client.post(settings_url(crm_settings, "sync"))
@@ -451,9 +477,9 @@ def test_manual_sync_needs_hubspot_connected(db):
 def test_a_click_while_another_click_is_deciding_starts_no_second_run(
     hubspot, crm_settings, org_a, manager_a, monkeypatch
 ):
-    import django_q.tasks
+    from jobs import queue
 
-    original = django_q.tasks.async_task
+    original = queue.async_task
     second = []
 
     def racing_enqueue(*args, **kwargs):
@@ -461,7 +487,7 @@ def test_a_click_while_another_click_is_deciding_starts_no_second_run(
         second.append(crm_manual_sync_request(organization=org_a, user=manager_a))
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(django_q.tasks, "async_task", racing_enqueue)
+    monkeypatch.setattr(queue, "async_task", racing_enqueue)
 
     first = crm_manual_sync_request(organization=org_a, user=manager_a)
 
@@ -516,20 +542,22 @@ def test_nightly_job_queues_one_task_per_connected_configured_organisation(
 
     assert crm_property_sync_nightly() == "1 organisations queued"
 
-    [task] = OrmQ.objects.all()
-    assert task.func() == "sync.crm_properties.tasks.organization_crm_property_sync"
-    assert task.args() == (org_a.pk,)
-    contact_add(hubspot, "night@acme.example")
-    assert organization_crm_property_sync(org_a.pk).endswith("succeeded")
     run = CrmSyncRun.objects.get()
+    [task] = OrmQ.objects.all()
+    assert task.func() == EXECUTE_TASK and task.args() == ("crm-property-sync", run.pk)
+    contact_add(hubspot, "night@acme.example")
+    assert run_execute(*task.args()).endswith("succeeded")
+    run.refresh_from_db()
     assert (run.trigger, run.contacts) == (CrmSyncRun.Trigger.NIGHTLY, 1)
 
 
-def test_nightly_task_skips_an_organisation_whose_sync_is_running(hubspot, crm_settings, org_a):
-    crm_sync_start(organization=org_a, trigger=CrmSyncRun.Trigger.MANUAL)
+def test_the_nightly_job_joins_an_organisations_running_sync(hubspot, crm_settings, org_a):
+    running = running_run(org_a, CrmSyncRun.Trigger.MANUAL)
 
-    assert "already running" in organization_crm_property_sync(org_a.pk)
-    assert CrmSyncRun.objects.count() == 1
+    crm_property_sync_nightly()
+
+    assert list(CrmSyncRun.objects.all()) == [running]
+    assert not OrmQ.objects.exists()
 
 
 # --- selector -----------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 
 import pytest
+from django.utils import timezone
 
 from connectors.sandbox.core import Fault
 from sync.models import (
@@ -180,6 +181,7 @@ def test_a_processing_recording_is_retried_by_one_follow_up_run(world):
     for file in recording["recording_files"]:
         file["status"] = "completed"
     follow_up = follow_ups.get()
+    follow_ups.update(not_before=timezone.now())  # its time has come
     from sync.webinars.execution import webinar_sync_execute
 
     webinar_sync_execute(follow_up.pk)

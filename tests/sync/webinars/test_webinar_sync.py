@@ -7,6 +7,7 @@ import pytest
 from connectors.models import Connection
 from connectors.sandbox.core import Fault
 from connectors.services import connection_mark_needs_reauth
+from jobs.models import RunProblem
 from sync.models import Attendance, ContactExclusion, ContactSyncState, SyncFinding, SyncRun
 from sync.webinars.discovery import organization_webinars_refresh
 from sync.webinars.models.audit import FindingCategory
@@ -79,7 +80,8 @@ def test_our_properties_are_checked_once_for_many_runs_and_again_after_a_refusal
 def test_sync_off_records_a_skipped_run(sandbox, org_a, manager_a):
     world = world_make(sandbox, org_a, manager_a, enabled=False)
     run = world.sync(world.webinar())
-    assert run.status == SyncRun.Status.SKIPPED
+    assert run.status == SyncRun.Status.SUCCEEDED
+    assert run.summary.startswith("Skipped: sync disabled for the organisation")
     assert SyncFinding.objects.get(run=run).category == FindingCategory.SYNC_DISABLED_GLOBAL
     assert world.hubspot_writes() == []
 
@@ -89,13 +91,16 @@ def test_webinar_toggle_off_skips(world):
     webinar.sync_enabled = False
     webinar.save()
     run = world.sync(webinar)
-    assert run.status == SyncRun.Status.SKIPPED
+    assert (run.status, run.summary) == (
+        SyncRun.Status.SUCCEEDED,
+        "Skipped: sync disabled for the webinar",
+    )
     assert run.findings.get().category == FindingCategory.SYNC_DISABLED_WEBINAR
 
 
 def test_zoom_events_webinars_are_skipped_with_a_reason(world):
     run = world.sync(world.webinar("zoom_events_webinar_id"))
-    assert run.status == SyncRun.Status.SKIPPED
+    assert run.status == SyncRun.Status.SUCCEEDED and run.summary.startswith("Skipped")
     assert run.findings.get().category == FindingCategory.WEBINAR_UNSUPPORTED
 
 
@@ -168,7 +173,8 @@ def test_needs_reauth_pauses_with_a_visible_reason(world):
     )
     run = world.sync(world.webinar())
     assert run.status == SyncRun.Status.PAUSED
-    assert run.findings.get().category == FindingCategory.CONNECTION_NEEDS_REAUTH
+    assert (run.problem, run.problem_provider) == (RunProblem.NEEDS_RECONNECTING, "hubspot")
+    assert run.problem_message.startswith("HubSpot needs reconnecting: Grant refused.")
     assert world.hubspot_writes() == []
 
 
@@ -176,7 +182,8 @@ def test_transient_errors_reschedule_the_run(world):
     world.zoom.fault_add(Fault(status=503, path="/v2/webinars/", times=100))
     run = world.sync(world.webinar())
     assert run.status == SyncRun.Status.QUEUED
-    assert run.not_before is not None and "temporary error" in run.summary
+    assert (run.problem, run.problem_provider) == (RunProblem.VENDOR_UNAVAILABLE, "zoom")
+    assert run.not_before is not None and "Zoom temporarily unavailable" in run.summary
 
 
 def test_a_run_killed_halfway_converges_when_run_again(world, monkeypatch):
