@@ -98,8 +98,9 @@ class RunBody:
     coalesce_on: ClassVar[tuple[str, ...] | None] = ()
     # A request while the run is running asks for one more run after it (there may be new data).
     rerun_when_joined: ClassVar[bool] = True
-    # At most one running run per organisation (two would race for the same cursors and links).
-    exclusive_per_organization: ClassVar[bool] = False
+    # At most one running run per organisation and these fields' values (two would race for the
+    # same cursors, links or vendor objects); None: runs of the kind may run side by side.
+    exclusive_on: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, run: Run) -> None:
         self.run = run
@@ -144,6 +145,7 @@ def run_request(
     trigger: str,
     user=None,
     not_before: dt.datetime | None = None,
+    join_open: bool = True,
     **fields: Any,
 ) -> Run:
     """Queue a run of `body`'s kind for these target `fields`, or join the open one.
@@ -155,20 +157,22 @@ def run_request(
     """
     requested_by = user if user is not None and getattr(user, "is_authenticated", False) else None
     with transaction.atomic():
-        if body.coalesce_on is not None and not_before is None:
+        if join_open and body.coalesce_on is not None and not_before is None:
             body.request_lock(organization_id, fields)
             open_run = _open_run(body, organization_id, fields)
             if open_run is not None:
                 _join(body, open_run)
                 return open_run
+        now = timezone.now()
         run = body.model.objects.create(
             organization_id=organization_id,
             trigger=trigger,
             not_before=not_before,
             requested_by=requested_by,
+            enqueued_at=not_before if not_before is not None and not_before > now else now,
             **fields,
         )
-        run_enqueue(body, run, at=not_before)
+        _task_send(body, run, not_before)
     return run
 
 
@@ -208,9 +212,13 @@ def run_enqueue(body: type[RunBody], run: Run, *, at: dt.datetime | None = None)
     """Hand `run`'s task to the queue, now or at `at`, and stamp when it becomes due."""
     now = timezone.now()
     due = at if at is not None and at > now else now
-    task_enqueue(EXECUTE_TASK, body.key, run.pk, name=f"{body.key}-{run.pk}", not_before=at)
+    _task_send(body, run, at)
     body.model.objects.filter(pk=run.pk).update(enqueued_at=due)
     run.enqueued_at = due
+
+
+def _task_send(body: type[RunBody], run: Run, at: dt.datetime | None) -> None:
+    task_enqueue(EXECUTE_TASK, body.key, run.pk, name=f"{body.key}-{run.pk}", not_before=at)
 
 
 def run_progress(run: Run, *, phase: str, done: int = 0, total: int | None = None) -> None:
@@ -249,7 +257,7 @@ def run_execute(body_class: type[RunBody], run_id: int) -> str:
 def _claim(body: type[RunBody], run_id: int) -> Run | None:
     model = body.model
     run = model.objects.filter(pk=run_id).first()
-    if run is None or (body.exclusive_per_organization and _other_live_run(body, run)):
+    if run is None or (body.exclusive_on is not None and _other_live_run(body, run)):
         return None
     now = timezone.now()
     due = Q(not_before__isnull=True) | Q(not_before__lte=now)
@@ -272,11 +280,13 @@ def _claim(body: type[RunBody], run_id: int) -> Run | None:
 
 
 def _other_live_run(body: type[RunBody], run: Run) -> Run | None:
+    same = {name: getattr(run, name) for name in body.exclusive_on or ()}
     return (
         body.model.objects.filter(
             organization_id=run.organization_id,
             status=RunStatus.RUNNING,
             started_at__gte=timezone.now() - task_lease(),
+            **same,
         )
         .exclude(pk=run.pk)
         .order_by("-started_at")
@@ -296,9 +306,9 @@ def _check_later(body: type[RunBody], run_id: int) -> str:
     elif run.status == RunStatus.RUNNING and run.started_at is not None:
         at = claim_expires_at(run.started_at)  # another delivery holds a live claim
     else:
-        other = _other_live_run(body, run) if body.exclusive_per_organization else None
+        other = _other_live_run(body, run) if body.exclusive_on is not None else None
         at = claim_expires_at(other.started_at if other else now)
-    task_enqueue(EXECUTE_TASK, body.key, run.pk, name=f"{body.key}-{run.pk}", not_before=at)
+    _task_send(body, run, at)
     return f"{body.key} run {run_id}: not claimable now; looking again at {at:%H:%M:%S}"
 
 

@@ -16,6 +16,7 @@ RUN_KINDS: dict[str, str] = {
     "webinar-sync": "sync.webinars.execution.WebinarSync",
     "activity-sync": "sync.activities.execution.ActivitySync",
     "crm-property-sync": "sync.crm_properties.execution.CrmPropertySync",
+    "booking-crm": "meetings.crm.BookingCrm",
 }
 
 

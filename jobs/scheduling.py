@@ -42,9 +42,6 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("worker-heartbeat", "jobs.heartbeat.worker_heartbeat", Schedule.MINUTES, minutes=1),
     PeriodicJob("recover-stranded-runs", "jobs.sweeper.runs_recover", Schedule.MINUTES, minutes=5),
     PeriodicJob(
-        "requeue-stuck-bookings", "meetings.crm.bookings_stuck_requeue", Schedule.MINUTES, minutes=5
-    ),
-    PeriodicJob(
         "retry-token-revocations", "connectors.jobs.revocations_retry", Schedule.MINUTES, minutes=15
     ),
     PeriodicJob(

@@ -175,8 +175,6 @@ class BookingAdmin(ReadOnlyTenantAdmin):
             "Work",
             {
                 "fields": [
-                    "crm_attempts",
-                    "crm_retry_at",
                     "zoom_create_started_at",
                     "hubspot_create_started_at",
                     "created_at",

@@ -15,19 +15,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import DatabaseError, IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from accounts.models import Organization
 from meetings.booking_context import BookingContext, booking_context
+from meetings.crm import booking_crm_request
 from meetings.models import Booking, WorkState
 from meetings.models.bookings import NO_OVERLAP_CONSTRAINT
 from meetings.routing import Candidate, host_candidates
 
-CRM_TASK = "meetings.tasks.booking_crm_sync"
 DEADLOCK_DETECTED = "40P01"  # PostgreSQL's SQLSTATE
 
 
@@ -92,7 +90,7 @@ def booking_create(
                 candidate = _first_free(context, booking, chosen_host)
                 booking.host, booking.routing_reason = candidate.host, candidate.reason[:500]
                 booking.save(force_insert=True)
-                _enqueue_if_pending(booking)
+                _enqueue_if_pending(booking, new=True)
             return booking
         except (IntegrityError, OperationalError) as error:
             if not _lost_race(error):
@@ -248,7 +246,6 @@ def _plan_crm_work(booking: Booking, context: BookingContext) -> None:
 def _replan(booking: Booking) -> None:
     """After a change: every part that did (or was doing) external work must redo it."""
     booking.crm_version += 1  # the row is locked by the caller
-    booking.crm_attempts = 0
     if booking.zoom_state != WorkState.SKIPPED and (
         booking.zoom_meeting_id or booking.zoom_state == WorkState.PENDING
     ):
@@ -259,17 +256,6 @@ def _replan(booking: Booking) -> None:
         booking.hubspot_state, booking.hubspot_reason = WorkState.PENDING, ""
 
 
-def _enqueue_if_pending(booking: Booking) -> None:
-    if WorkState.PENDING not in (booking.zoom_state, booking.hubspot_state):
-        return
-    booking_crm_enqueue(booking.pk)
-
-
-def booking_crm_enqueue(booking_id: int, *, name_suffix: str = "") -> None:
-    """Queue the CRM work of a booking. With the ORM broker the task row commits with the
-    booking (or neither does); other brokers enqueue once the transaction has committed."""
-    name = f"booking-crm-{booking_id}{name_suffix}"
-    if settings.Q_BROKER == "orm":
-        async_task(CRM_TASK, booking_id, task_name=name)
-    else:
-        transaction.on_commit(lambda: async_task(CRM_TASK, booking_id, task_name=name))
+def _enqueue_if_pending(booking: Booking, *, new: bool = False) -> None:
+    if WorkState.PENDING in (booking.zoom_state, booking.hubspot_state):
+        booking_crm_request(booking, new=new)

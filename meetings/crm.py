@@ -1,13 +1,14 @@
-"""Executing a booking's CRM work in the background: Zoom first (its join URL is the HubSpot
-meeting's location), then HubSpot. Retried, idempotent, one worker per booking at a time.
+"""A booking's vendor work in the background: Zoom first (its join URL is the HubSpot meeting's
+location), then HubSpot. One kind of run of the background-run lifecycle (`jobs.lifecycle`):
+claims, retries with backoff, recovery of lost tasks and dead workers are the lifecycle's.
 
-Delivery is at least once. A worker claims the booking (a lease that outlives the task timeout),
-does each pending part, and writes the parts' states only if the booking did not change
-meanwhile (`crm_version`); if it did, it goes round again with the new data. External ids are
-saved the moment a vendor answers (see zoom_meetings / hubspot_meetings), so retries update
-instead of creating. Transient failures are retried with backoff up to MAX_ATTEMPTS; Zoom's
-daily meeting-write limit waits until the limit resets (and says so on the booking) without
-using up attempts.
+Delivery is at least once, and at most one run of a booking works at a time. A run does each
+pending part and writes the parts' states only if the booking did not change meanwhile
+(`crm_version`); if it did, it goes round again with the new data. External ids are saved the
+moment a vendor answers (see zoom_meetings / hubspot_meetings), so retries update instead of
+creating. Temporary vendor failures are retried with backoff (`BookingCrm.policy`); Zoom's daily
+meeting-write limit waits until the limit resets (and says so on the booking) without using up
+attempts.
 """
 
 from __future__ import annotations
@@ -16,70 +17,135 @@ import datetime as dt
 from collections.abc import Callable
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from connectors.errors import (
+    ConnectionUnavailableError,
     ConnectorError,
     RateLimitedError,
     ReauthRequiredError,
     TransientError,
 )
-from connectors.models import Connection, ConnectionStatus
-from connectors.services import connection_client
-from jobs.queue import task_enqueue, task_lease
-from meetings.bookings import CRM_TASK
+from connectors.installations import installation_get
+from jobs.lifecycle import (
+    Outcome,
+    RetryPolicy,
+    RunBody,
+    RunContinues,
+    run_enqueue,
+    run_execute,
+    run_request,
+)
+from jobs.models import RunProblem, RunStatus, RunTrigger
 from meetings.hubspot_meetings import hubspot_meeting_sync
-from meetings.models import Booking, WorkState
+from meetings.models import Booking, BookingCrmRun, WorkState
 from meetings.steps import StepResult
 from meetings.zoom_meetings import zoom_meeting_sync
 
-MAX_ATTEMPTS = 6
 MAX_ROUNDS = 5  # rounds within one delivery when the booking keeps changing under us
+LABELS = {"zoom": "Zoom", "hubspot": "HubSpot"}
 
 
-def booking_crm_execute(booking_id: int) -> str:
-    """Do the pending CRM work of one booking. Returns a one-line summary."""
-    lease = task_lease()
-    for _ in range(MAX_ROUNDS):
-        booking = _claim(booking_id, lease)
-        if booking is None:
-            return f"booking {booking_id}: gone or being worked on"
-        if WorkState.PENDING not in (booking.zoom_state, booking.hubspot_state):
-            Booking.objects.filter(pk=booking_id).update(crm_claimed_until=None)
-            return f"booking {booking_id}: nothing to do"
-        outcome = _Round(booking)
-        outcome.run()
-        if outcome.commit():
-            return f"booking {booking_id}: zoom {outcome.zoom[0]}, hubspot {outcome.hubspot[0]}"
-    # The booking kept changing under us: hand it to a fresh delivery a little later.
-    task_enqueue(
-        CRM_TASK,
-        booking_id,
-        name=f"booking-crm-{booking_id}",
-        not_before=timezone.now() + dt.timedelta(seconds=30),
+class _RetryLater(Exception):
+    """A part must be tried again later: after `retry_after` seconds (a rate limit's reset) or
+    the policy's backoff; `counts`: whether it uses up an attempt."""
+
+    def __init__(self, retry_after: float | None, *, counts: bool, problem: str, message: str):
+        super().__init__(message)
+        self.retry_after, self.counts = retry_after, counts
+        self.problem, self.message = problem, message
+
+
+class BookingCrm(RunBody):
+    """The pending Zoom/HubSpot work of one booking (a `BookingCrmRun`)."""
+
+    key = "booking-crm"
+    model = BookingCrmRun
+    policy = RetryPolicy(max_attempts=6, base_delay=60.0, rate_limits_count=False)
+    coalesce_on = ("booking",)
+    exclusive_on = ("booking",)  # two runs of one booking would race for its vendor objects
+
+    def __init__(self, run: BookingCrmRun) -> None:
+        super().__init__(run)
+        self.booking: Booking | None = None
+
+    @classmethod
+    def request_lock(cls, organization_id, fields) -> None:
+        Booking.objects.select_for_update().filter(pk=fields["booking"].pk).first()
+
+    def context_label(self) -> str:
+        return f"booking:{self.run.booking_id}"
+
+    def execute(self) -> str:
+        for _ in range(MAX_ROUNDS):
+            self.booking = booking = Booking.objects.select_related(
+                "meeting_type", "host", "organization"
+            ).get(pk=self.run.booking_id)
+            if WorkState.PENDING not in (booking.zoom_state, booking.hubspot_state):
+                return RunStatus.SUCCEEDED
+            work = _Round(booking, context=self.context_label())
+            work.run()
+            if work.commit():
+                if work.retry is not None:
+                    raise work.retry
+                return RunStatus.SUCCEEDED
+        raise RunContinues  # the booking kept changing under us: a fresh delivery goes on
+
+    def outcome_for(self, error: Exception) -> Outcome | None:
+        if not isinstance(error, _RetryLater):
+            return None
+        run = self.run
+        if error.counts and run.attempts >= self.policy.max_attempts:
+            _give_up(run.booking_id, run.attempts)
+            return Outcome(
+                RunStatus.FAILED,
+                RunProblem.GAVE_UP,
+                message=f"Gave up after {run.attempts} attempts: {error.message}",
+            )
+        retry_at = timezone.now() + dt.timedelta(seconds=self.policy.delay(run.attempts, error))
+        return Outcome(
+            RunStatus.QUEUED,
+            error.problem,
+            message=error.message,
+            retry_at=retry_at,
+            counts_attempt=error.counts,
+        )
+
+    def summary(self, status: str) -> str:
+        booking = self.booking or Booking.objects.get(pk=self.run.booking_id)
+        return (
+            f"{RunStatus(status).label}: Zoom {booking.get_zoom_state_display().lower()}, "
+            f"HubSpot {booking.get_hubspot_state_display().lower()}."
+        )
+
+
+def booking_crm_execute(run_id: int) -> str:
+    """One delivery of booking CRM run `run_id` (the lifecycle's `run_execute`)."""
+    return run_execute(BookingCrm, run_id)
+
+
+def booking_crm_request(booking: Booking, *, new: bool = False) -> None:
+    """Queue the booking's pending vendor work (in the caller's transaction), or join the run
+    that will do it. A `new` booking has no run yet: nothing to look up or lock."""
+    run_request(
+        BookingCrm,
+        organization_id=booking.organization_id,
+        trigger=RunTrigger.BOOKING,
+        join_open=not new,
+        booking=booking,
     )
-    return f"booking {booking_id}: still changing, queued again"
-
-
-def _claim(booking_id: int, lease: dt.timedelta) -> Booking | None:
-    now = timezone.now()
-    free = Q(crm_claimed_until__isnull=True) | Q(crm_claimed_until__lt=now)
-    if not Booking.objects.filter(free, pk=booking_id).update(crm_claimed_until=now + lease):
-        return None
-    return Booking.objects.select_related("meeting_type", "host", "organization").get(pk=booking_id)
 
 
 class _Round:
-    """One pass over the pending parts of a claimed booking."""
+    """One pass over the pending parts of a booking."""
 
-    def __init__(self, booking: Booking) -> None:
+    def __init__(self, booking: Booking, *, context: str) -> None:
         self.booking = booking
+        self.context = context
         self.version = booking.crm_version
         self.zoom = (booking.zoom_state, booking.zoom_reason)
         self.hubspot = (booking.hubspot_state, booking.hubspot_reason)
-        self.retry_in: float | None = None
-        self.counts_attempt = False
+        self.retry: _RetryLater | None = None
 
     def run(self) -> None:
         booking = self.booking
@@ -95,78 +161,68 @@ class _Round:
             )
 
     def _step(self, provider: str, sync: Callable, *, missing: str) -> tuple[str, str, bool]:
-        booking = self.booking
-        connection = Connection.objects.filter(
-            organization_id=booking.organization_id, provider=provider
-        ).first()
-        label = provider.replace("hubspot", "HubSpot").replace("zoom", "Zoom")
-        if connection is None or connection.status != ConnectionStatus.ACTIVE:
-            state = connection.get_status_display().lower() if connection else "not connected"
-            return missing, f"{label} is {state}", False
+        booking, label = self.booking, LABELS[provider]
         try:
-            result: StepResult = sync(booking, connection_client(connection))
+            installation = installation_get(
+                organization_id=booking.organization_id, provider=provider
+            )
+            result: StepResult = sync(booking, installation.client(context=self.context))
+        except ConnectionUnavailableError as error:
+            return missing, error.message[:500], False
         except ReauthRequiredError as error:
             return WorkState.FAILED, f"{label} connection needs reconnecting: {error}"[:500], False
         except RateLimitedError as error:
             wait = float(error.retry_after or 60)
-            self._retry(wait, counts=False)
             at = timezone.now() + dt.timedelta(seconds=wait)
             reason = (
                 f"{label} rate limit reached ({error.message[:200]}); retrying at {at:%H:%M} UTC"
             )
+            self._retry(wait, False, RunProblem.RATE_LIMITED, reason)
             return WorkState.PENDING, reason[:500], False
         except TransientError as error:
-            wait = 60.0 * 2 ** min(booking.crm_attempts, 6)
-            self._retry(wait, counts=True)
-            return WorkState.PENDING, f"temporary {label} error, retrying: {error}"[:500], False
+            reason = f"temporary {label} error, retrying: {error}"
+            self._retry(None, True, RunProblem.VENDOR_UNAVAILABLE, reason)
+            return WorkState.PENDING, reason[:500], False
         except ConnectorError as error:
             return WorkState.FAILED, f"{label} refused: {error}"[:500], False
         return result.state, result.reason[:500], result.join_url_changed
 
-    def _retry(self, wait: float, *, counts: bool) -> None:
-        self.retry_in = wait if self.retry_in is None else min(self.retry_in, wait)
-        self.counts_attempt = self.counts_attempt or counts
+    def _retry(self, wait: float | None, counts: bool, problem: str, message: str) -> None:
+        """Remember the retry the parts asked for: a part's temporary error (backoff, using
+        up an attempt) comes before another part's rate-limit reset."""
+        if self.retry is not None and (self.retry.counts or not counts):
+            return
+        self.retry = _RetryLater(wait, counts=counts, problem=problem, message=message[:500])
 
     def commit(self) -> bool:
-        """Write the states unless the booking changed meanwhile; schedule a retry if needed."""
-        booking = self.booking
-        attempts = booking.crm_attempts + (1 if self.counts_attempt else 0)
-        if self.retry_in is not None and self.counts_attempt and attempts >= MAX_ATTEMPTS:
-            self.zoom = _give_up(self.zoom, attempts)
-            self.hubspot = _give_up(self.hubspot, attempts)
-            self.retry_in = None
-        retry_at = timezone.now() + dt.timedelta(seconds=self.retry_in) if self.retry_in else None
-        with transaction.atomic():
-            written = Booking.objects.filter(pk=booking.pk, crm_version=self.version).update(
-                zoom_state=self.zoom[0],
-                zoom_reason=self.zoom[1],
-                hubspot_state=self.hubspot[0],
-                hubspot_reason=self.hubspot[1],
-                crm_attempts=0 if retry_at is None else attempts,
-                crm_retry_at=retry_at,
-                crm_claimed_until=None,
-            )
-            if not written:
-                Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)
-                return False
-            if retry_at is not None:
-                task_enqueue(
-                    CRM_TASK, booking.pk, name=f"booking-crm-{booking.pk}", not_before=retry_at
-                )
-        return True
+        """Write the states unless the booking changed meanwhile."""
+        written = Booking.objects.filter(pk=self.booking.pk, crm_version=self.version).update(
+            zoom_state=self.zoom[0],
+            zoom_reason=self.zoom[1],
+            hubspot_state=self.hubspot[0],
+            hubspot_reason=self.hubspot[1],
+        )
+        return bool(written)
 
 
-def _give_up(part: tuple[str, str], attempts: int) -> tuple[str, str]:
-    if part[0] != WorkState.PENDING:
-        return part
-    return WorkState.FAILED, f"gave up after {attempts} attempts: {part[1]}"[:500]
+def _give_up(booking_id: int, attempts: int) -> None:
+    booking = Booking.objects.get(pk=booking_id)
+    for part in ("zoom", "hubspot"):
+        if getattr(booking, f"{part}_state") == WorkState.PENDING:
+            reason = f"gave up after {attempts} attempts: {getattr(booking, f'{part}_reason')}"
+            setattr(booking, f"{part}_state", WorkState.FAILED)
+            setattr(booking, f"{part}_reason", reason[:500])
+    Booking.objects.filter(pk=booking_id, crm_version=booking.crm_version).update(
+        zoom_state=booking.zoom_state,
+        zoom_reason=booking.zoom_reason,
+        hubspot_state=booking.hubspot_state,
+        hubspot_reason=booking.hubspot_reason,
+    )
 
 
 def booking_crm_retry(*, booking_id: int) -> bool:
     """Queue a booking's failed (or waiting) CRM work again, now, with fresh attempts. Returns
     False when nothing is failed or pending. Skipped parts stay skipped."""
-    from meetings.bookings import booking_crm_enqueue
-
     with transaction.atomic():
         booking = Booking.objects.select_for_update().get(pk=booking_id)
         parts = [
@@ -179,32 +235,17 @@ def booking_crm_retry(*, booking_id: int) -> bool:
         for part in parts:
             setattr(booking, f"{part}_state", WorkState.PENDING)
             setattr(booking, f"{part}_reason", "queued again from the admin")
-        booking.crm_version += 1  # a worker holding the booking goes round again
-        booking.crm_attempts = 0
-        booking.crm_retry_at = None
+        booking.crm_version += 1  # a run holding the booking goes round again
         booking.save()
-        booking_crm_enqueue(booking.pk, name_suffix="-retry")
+        waiting = BookingCrmRun.objects.filter(booking=booking, status=RunStatus.QUEUED).first()
+        if waiting is None:
+            run_request(
+                BookingCrm,
+                organization_id=booking.organization_id,
+                trigger=RunTrigger.RETRY,
+                booking=booking,
+            )
+        else:  # fresh attempts, now: the run waiting for its backoff goes at once
+            BookingCrmRun.objects.filter(pk=waiting.pk).update(attempts=0, not_before=None)
+            run_enqueue(BookingCrm, waiting)
     return True
-
-
-def bookings_stuck_requeue() -> str:
-    """Periodic job: queue again the CRM work that no delivery will pick up.
-
-    A worker killed mid-round leaves its claim behind; deliveries queued meanwhile bailed out
-    on that claim. Once the claim has expired (and no retry is scheduled for later), the work is
-    queued again; the claim makes a duplicate delivery harmless.
-    """
-    from meetings.bookings import booking_crm_enqueue
-
-    now = timezone.now()
-    stuck = (
-        Booking.objects.filter(Q(zoom_state=WorkState.PENDING) | Q(hubspot_state=WorkState.PENDING))
-        .filter(Q(crm_claimed_until__isnull=True) | Q(crm_claimed_until__lt=now))
-        .filter(Q(crm_retry_at__isnull=True) | Q(crm_retry_at__lt=now - dt.timedelta(minutes=5)))
-        .filter(updated_at__lt=now - dt.timedelta(minutes=5))
-        .values_list("pk", flat=True)[:500]
-    )
-    ids = list(stuck)
-    for booking_id in ids:
-        booking_crm_enqueue(booking_id, name_suffix="-sweep")
-    return f"{len(ids)} bookings queued again"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from accounts.models import TenantModel
+from jobs.models import Run
 from meetings.models.meeting_types import MeetingType
 
 #: PostgreSQL's exclusion constraint against overlapping confirmed bookings of one host
@@ -65,11 +66,9 @@ class Booking(TenantModel):
     hubspot_create_started_at = models.DateTimeField(
         null=True, blank=True, help_text="Set before the create call: a retry looks it up first."
     )
-    # Every change bumps the version; the worker releases its claim only if nothing changed.
+    # Every change bumps the version; a run writes the parts' states only if nothing changed
+    # meanwhile (meetings.crm). Claims, attempts and retries are the run's (BookingCrmRun).
     crm_version = models.PositiveIntegerField(default=0)
-    crm_attempts = models.PositiveIntegerField(default=0)
-    crm_claimed_until = models.DateTimeField(null=True, blank=True)
-    crm_retry_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -95,6 +94,21 @@ class Booking(TenantModel):
         if self.status == self.Status.CANCELLED:
             return "CANCELED"
         return "RESCHEDULED" if self.reschedule_count else "SCHEDULED"
+
+
+class BookingCrmRun(Run):
+    """One run of a booking's vendor work (its Zoom meeting, then its HubSpot meeting) through
+    the background-run lifecycle: requested when the booking is made, changed, cancelled or
+    retried from the admin."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.CASCADE, related_name="crm_runs")
+
+    class Meta(Run.Meta):
+        indexes = [models.Index(fields=["booking", "status"])]
+        verbose_name = "booking CRM run"
+
+    def __str__(self) -> str:
+        return f"CRM work of booking {self.booking_id} ({self.get_status_display()})"
 
 
 class HubSpotOwner(TenantModel):

@@ -37,7 +37,7 @@ class ActivitySync(RunBody):
     policy = RetryPolicy(max_attempts=5)
     coalesce_on = ("backfill_from",)
     rerun_when_joined = False  # the next 15-minute run reads what arrived meanwhile
-    exclusive_per_organization = True
+    exclusive_on = ()  # one run per organisation at a time
 
     def __init__(self, run: ActivitySyncRun) -> None:
         super().__init__(run)

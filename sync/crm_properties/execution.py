@@ -65,7 +65,7 @@ class CrmPropertySync(RunBody):
     policy = RetryPolicy(max_attempts=5)
     coalesce_on = ()
     rerun_when_joined = False
-    exclusive_per_organization = True
+    exclusive_on = ()  # one run per organisation at a time
     time_budget = TIME_BUDGET  # seconds per task, under the worker timeout
 
     def __init__(self, run: CrmSyncRun) -> None:

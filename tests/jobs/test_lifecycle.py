@@ -24,10 +24,12 @@ from jobs.models import RunStatus
 from jobs.queue import task_lease
 from jobs.registry import RUN_KINDS, run_kind
 from jobs.sweeper import runs_recover
+from meetings.models import BookingCrmRun
 from sync.crm_properties.runs import crm_sync_request
 from sync.models import ActivitySyncRun, CrmRecord, CrmSyncRun, CrmSyncSettings, SyncRun
 from sync.webinars.execution import webinar_sync_execute
 from sync.webinars.runs import webinar_sync_request
+from tests.meetings.conftest import booking_world_make
 from tests.sync.activities.activities_world import activity_world_make
 from tests.sync.factories import run_make, webinar_make
 from tests.sync.webinars.webinar_world import world_make
@@ -183,7 +185,21 @@ def crm_kind(sandbox, org, user) -> KindWorld:
     )
 
 
+def booking_kind(sandbox, org, user) -> KindWorld:
+    world = booking_world_make(sandbox, org, user)
+    booking = world.book()
+    return KindWorld(
+        BookingCrmRun,
+        lambda: BookingCrmRun.objects.get(booking=booking),
+        lambda: [
+            *(f"zoom {meeting_id}" for meeting_id in sorted(world.zoom.meetings)),
+            *(f"hubspot {m.id}" for m in sorted(world.hubspot_meetings(), key=lambda m: m.id)),
+        ],
+    )
+
+
 KIND_WORLDS = {
+    "booking-crm": booking_kind,
     "webinar-sync": webinar_kind,
     "activity-sync": activity_kind,
     "crm-property-sync": crm_kind,

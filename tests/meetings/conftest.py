@@ -22,6 +22,25 @@ def api_client(token: str, scheme: str = "Bearer") -> APIClient:
     return client
 
 
+def crm_work_run(booking: Booking) -> Booking:
+    """Deliver the booking's open CRM run now, as a worker would once its backoff (if any) has
+    passed; returns the booking as the run left it."""
+    from jobs.models import OPEN_STATUSES
+    from meetings.crm import booking_crm_execute
+    from meetings.models import BookingCrmRun
+
+    run = (
+        BookingCrmRun.objects.filter(booking_id=booking.pk, status__in=OPEN_STATUSES)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if run is not None:
+        BookingCrmRun.objects.filter(pk=run.pk).update(not_before=None)
+        booking_crm_execute(run.pk)
+    booking.refresh_from_db()
+    return booking
+
+
 def in_days(days: float, hour: int = 10) -> dt.datetime:
     day = (timezone.now() + dt.timedelta(days=days)).replace(
         hour=hour, minute=0, second=0, microsecond=0
@@ -81,6 +100,10 @@ class World:
 
 @pytest.fixture
 def world(sandbox, org_a, manager_a) -> World:
+    return booking_world_make(sandbox, org_a, manager_a)
+
+
+def booking_world_make(sandbox, org_a, manager_a) -> World:
     """Org A connected to the sandbox's Zoom and HubSpot; a host who is the Zoom account's owner
     and a HubSpot owner; a Zoom + HubSpot meeting type; an API client of org A."""
     zoom, hubspot = sandbox.fakes["zoom"], sandbox.fakes["hubspot"]

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 from django_q.models import OrmQ
 
+from jobs.tasks import run_execute
 from meetings.models import Booking, MeetingType, OrganizationApiToken, WorkState
-from meetings.tasks import booking_crm_sync
 from meetings.tokens import api_token_resolve
 from tests.factories import user_make
 from tests.meetings.factories import booking_make, host_make, meeting_type_make
@@ -142,17 +142,18 @@ def _retry(client, *bookings):
 def test_a_manager_retries_failed_crm_work_and_the_worker_does_it(client, world, manager_a):
     booking = world.book()
     Booking.objects.filter(pk=booking.pk).update(
-        hubspot_state=WorkState.FAILED, hubspot_reason="gave up after 6 attempts", crm_attempts=6
+        hubspot_state=WorkState.FAILED, hubspot_reason="gave up after 6 attempts"
     )
     OrmQ.objects.all().delete()
     client.force_login(manager_a)
     page = _retry(client, booking)
     assert "1 booking(s) queued again." in page.content.decode()
     booking.refresh_from_db()
-    assert (booking.hubspot_state, booking.crm_attempts) == (WorkState.PENDING, 0)
+    assert booking.hubspot_state == WorkState.PENDING
     assert booking.hubspot_reason == "queued again from the admin"
-    assert [task.task["args"] for task in OrmQ.objects.all()] == [(booking.pk,)]
-    booking_crm_sync(booking.pk)
+    [task] = OrmQ.objects.all()
+    assert task.task["args"][0] == "booking-crm"
+    run_execute(*task.task["args"])
     booking.refresh_from_db()
     assert booking.hubspot_state == WorkState.DONE
     assert len(world.hubspot_meetings()) == 1

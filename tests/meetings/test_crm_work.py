@@ -14,20 +14,23 @@ from connectors.models import Connection, RateLimitBlock
 from connectors.sandbox.core import Fault
 from connectors.services import connection_disconnect
 from connectors.zoom.client import ZoomClient
+from jobs.lifecycle import EXECUTE_TASK
+from jobs.models import RunStatus
 from meetings import hubspot_meetings, zoom_meetings
-from meetings.crm import MAX_ATTEMPTS, booking_crm_execute
-from meetings.models import Booking, MeetingType, WorkState
-from meetings.tasks import booking_crm_sync
-from tests.meetings.conftest import in_days
+from meetings.crm import BookingCrm, booking_crm_execute, booking_crm_request
+from meetings.models import Booking, BookingCrmRun, MeetingType, WorkState
+from tests.meetings.conftest import crm_work_run, in_days
 from tests.meetings.factories import host_make
 
 pytestmark = pytest.mark.django_db
 
 
-def run(booking: Booking) -> Booking:
-    booking_crm_sync(booking.pk)
-    booking.refresh_from_db()
-    return booking
+MAX_ATTEMPTS = BookingCrm.policy.max_attempts
+run = crm_work_run
+
+
+def open_run(booking: Booking) -> BookingCrmRun:
+    return BookingCrmRun.objects.get(booking=booking, status__in=["queued", "running"])
 
 
 @pytest.fixture
@@ -139,9 +142,11 @@ def _kill_the_worker_when_it_saves(monkeypatch, module, field: str, booking: Boo
 
     monkeypatch.setattr(module, "ids_save", crash)
     with pytest.raises(KeyboardInterrupt):
-        booking_crm_execute(booking.pk)
+        booking_crm_execute(open_run(booking).pk)
     monkeypatch.setattr(module, "ids_save", real_save)
-    Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=None)  # lease expired
+    BookingCrmRun.objects.filter(booking=booking).update(  # the dead worker's lease expired
+        started_at=timezone.now() - dt.timedelta(hours=1)
+    )
     return Booking.objects.get(pk=booking.pk)
 
 
@@ -254,6 +259,7 @@ def test_a_lost_answer_while_recreating_a_deleted_meeting_creates_one(world, mon
     booking = run(world.book())
     world.zoom.meetings.clear()  # deleted at Zoom
     Booking.objects.filter(pk=booking.pk).update(zoom_state=WorkState.PENDING)
+    booking_crm_request(Booking.objects.get(pk=booking.pk))
     booking = _kill_the_worker_when_it_saves(monkeypatch, zoom_meetings, "zoom_meeting_id", booking)
     booking = run(booking)
     [meeting] = world.zoom.meetings.values()
@@ -296,8 +302,10 @@ def test_the_zoom_daily_limit_waits_for_the_reset_and_says_so(world):
     booking = run(world.book())
     assert booking.zoom_state == WorkState.PENDING
     assert "rate limit" in booking.zoom_reason and "retrying at" in booking.zoom_reason
-    assert booking.crm_retry_at is not None
-    assert Schedule.objects.filter(func="meetings.tasks.booking_crm_sync").count() == 1
+    waiting = open_run(booking)
+    assert (waiting.status, waiting.attempts) == (RunStatus.QUEUED, 0)  # waiting uses up none
+    assert waiting.not_before is not None and waiting.problem == "rate_limited"
+    assert Schedule.objects.filter(func=EXECUTE_TASK).count() == 1
     # HubSpot does not wait for Zoom: the meeting is there, without a location for now.
     assert booking.hubspot_state == WorkState.DONE
     [meeting] = world.hubspot_meetings()
@@ -341,7 +349,7 @@ def test_transient_errors_are_retried_later_then_given_up(world, no_inline_waits
     assert booking.zoom_state == WorkState.DONE
     assert booking.hubspot_state == WorkState.PENDING
     assert "temporary HubSpot error" in booking.hubspot_reason
-    assert booking.crm_attempts == 1
+    assert open_run(booking).attempts == 1
     for _ in range(MAX_ATTEMPTS - 1):
         booking = run(booking)
     assert booking.hubspot_state == WorkState.FAILED
@@ -375,10 +383,18 @@ def test_a_change_during_the_work_is_picked_up_by_the_same_worker(world, monkeyp
     assert meeting.properties["hs_meeting_outcome"] == "RESCHEDULED"
 
 
-def test_a_claimed_booking_is_left_to_the_worker_that_holds_it(world):
+def test_a_booking_worked_on_by_a_live_run_is_left_to_that_run(world):
     booking = world.book()
-    Booking.objects.filter(pk=booking.pk).update(crm_claimed_until=in_days(1))
-    assert "being worked on" in booking_crm_execute(booking.pk)
+    queued = open_run(booking)
+    BookingCrmRun.objects.create(
+        organization=world.organization,
+        booking=booking,
+        trigger="retry",
+        status=RunStatus.RUNNING,
+        started_at=timezone.now(),
+        attempts=1,
+    )
+    assert "not claimable now" in booking_crm_execute(queued.pk)
     assert world.zoom.meetings == {}
 
 

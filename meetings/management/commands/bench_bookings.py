@@ -34,7 +34,8 @@ from django_q.models import OrmQ
 
 from accounts.models import Membership, Organization, Role
 from connectors.models import Connection, ConnectionStatus
-from meetings.models import Booking, MeetingType
+from jobs.lifecycle import EXECUTE_TASK
+from meetings.models import Booking, BookingCrmRun, MeetingType
 from meetings.tokens import api_token_create
 
 BOOKINGS, BARE = "/api/v1/bookings/", "/api/v1/_bench/bookings/"
@@ -359,13 +360,14 @@ def _double_bookings(organization: Organization) -> int:
 
 
 def _cleanup(organization: Organization) -> None:
-    ids = set(Booking.objects.filter(organization=organization).values_list("pk", flat=True))
+    runs = BookingCrmRun.objects.filter(organization=organization).values_list("pk", flat=True)
+    ids = {("booking-crm", pk) for pk in runs}
     for queued in OrmQ.objects.all():
         try:
             task = queued.task
         except Exception:  # noqa: S112 - another app's unreadable task: leave it
             continue
-        if task.get("func") == "meetings.tasks.booking_crm_sync" and task["args"][0] in ids:
+        if task.get("func") == EXECUTE_TASK and tuple(task["args"]) in ids:
             queued.delete()
     Booking.objects.filter(organization=organization).delete()
     MeetingType.objects.filter(organization=organization).delete()
