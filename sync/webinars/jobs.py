@@ -5,13 +5,17 @@ from __future__ import annotations
 
 def webinars_nightly() -> str:
     """Queue a webinar refresh for every organisation with an active Zoom connection."""
-    from django_q.tasks import async_task
-
     from connectors.models import Connection, ConnectionStatus
+    from jobs.queue import task_enqueue
 
     organization_ids = Connection.objects.filter(
         provider="zoom", status=ConnectionStatus.ACTIVE
     ).values_list("organization_id", flat=True)
     for organization_id in organization_ids:
-        async_task("sync.webinars.tasks.organization_webinars_sync", organization_id, "nightly")
+        task_enqueue(
+            "sync.webinars.tasks.organization_webinars_sync",
+            organization_id,
+            "nightly",
+            name=f"webinar-discovery-{organization_id}",
+        )
     return f"{len(organization_ids)} organisations queued"

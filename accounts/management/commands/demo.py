@@ -16,10 +16,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django_q.tasks import async_task
 
 from accounts.models import Organization, Role
 from accounts.services import organization_member_ensure
+from jobs.queue import task_enqueue
 from meetings.models import MeetingType
 from meetings.tokens import api_token_create
 from sync.models import WebinarSyncSettings
@@ -141,7 +141,12 @@ class Command(BaseCommand):
         WebinarSyncSettings.objects.get_or_create(
             organization=organization, defaults={"sync_enabled": True}
         )
-        async_task("sync.webinars.tasks.organization_webinars_sync", organization.pk, "manual")
+        task_enqueue(
+            "sync.webinars.tasks.organization_webinars_sync",
+            organization.pk,
+            "manual",
+            name=f"webinar-discovery-{organization.pk}",
+        )
         return [*lines, "Webinar sync: on; first sync queued (Sync → Sync runs)"]
 
 

@@ -39,6 +39,7 @@ class FindingCategory(models.TextChoices):
     SYNC_DISABLED_USER = "sync_disabled_user", "Sync disabled for the Zoom user"
     SYNC_DISABLED_WEBINAR = "sync_disabled_webinar", "Sync disabled for the webinar"
     WEBINAR_UNSUPPORTED = "webinar_unsupported", "Webinar not supported (Zoom Events)"
+    # Runs since the lifecycle record this as the run's problem; kept for older runs' findings.
     CONNECTION_NEEDS_REAUTH = "connection_needs_reauth", "Connection needs reconnecting"
     RECORDING_NOT_SYNCED = "recording_not_synced", "Recording or transcript not synced"
     PARTICIPANTS_NOT_SYNCED = "participants_not_synced", "Some participants not synced"
