@@ -84,7 +84,7 @@ def _execute(run: SyncRun, findings: Findings, body: WebinarSync) -> str:
     skip = _skip_reason(webinar)
     if skip:
         findings.add(skip)
-        body.skipped = FindingCategory(skip).label.lower()
+        body.skipped = FindingCategory(skip).label
         return SyncRun.Status.SUCCEEDED
     zoom_installation = installation_get(organization_id=organization.pk, provider="zoom")
     hubspot_installation = installation_get(organization_id=organization.pk, provider="hubspot")
@@ -98,7 +98,7 @@ def _execute(run: SyncRun, findings: Findings, body: WebinarSync) -> str:
         return SyncRun.Status.PARTIAL
     if webinar.is_zoom_events:
         findings.add(FindingCategory.WEBINAR_UNSUPPORTED)
-        body.skipped = FindingCategory.WEBINAR_UNSUPPORTED.label.lower()
+        body.skipped = FindingCategory.WEBINAR_UNSUPPORTED.label
         return SyncRun.Status.SUCCEEDED
     read = webinar_ledger_refresh(webinar=webinar, details=details or {}, client=zoom)
     _reading_findings(read, findings)

@@ -81,7 +81,7 @@ def test_sync_off_records_a_skipped_run(sandbox, org_a, manager_a):
     world = world_make(sandbox, org_a, manager_a, enabled=False)
     run = world.sync(world.webinar())
     assert run.status == SyncRun.Status.SUCCEEDED
-    assert run.summary.startswith("Skipped: sync disabled for the organisation")
+    assert run.summary.startswith("Skipped: Sync disabled for the organisation")
     assert SyncFinding.objects.get(run=run).category == FindingCategory.SYNC_DISABLED_GLOBAL
     assert world.hubspot_writes() == []
 
@@ -93,7 +93,7 @@ def test_webinar_toggle_off_skips(world):
     run = world.sync(webinar)
     assert (run.status, run.summary) == (
         SyncRun.Status.SUCCEEDED,
-        "Skipped: sync disabled for the webinar",
+        "Skipped: Sync disabled for the webinar",
     )
     assert run.findings.get().category == FindingCategory.SYNC_DISABLED_WEBINAR
 
