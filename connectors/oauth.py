@@ -50,13 +50,17 @@ def authorize_url(provider: Provider, *, state: str, code_challenge: str | None)
     return f"{spec.authorize_url}?{urlencode(params)}"
 
 
-def token_http(provider: Provider, *, organization_id: int | None, connection_id: int | None):
+def token_http(
+    provider: Provider, *, organization_id: int | None, connection_id: int | None, context: str = ""
+):
+    """The HTTP client for the token endpoints; `context` labels its ApiCall rows."""
     return HttpClient(
         provider=provider.key,
         base_url=provider.oauth().token_url,
         error_mapper=provider.error_from_response,
         organization_id=organization_id,
         connection_id=connection_id,
+        context=context,
     )
 
 

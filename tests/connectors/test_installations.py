@@ -124,3 +124,30 @@ def test_selectors_over_active_connections(sandbox, org_a, org_b, manager_a):
     assert connected_organization_ids(provider="zoom") == [org_a.pk]
     found = installations_for_account(provider="zoom", external_account_id=zoom.external_account_id)
     assert [i.connection for i in found] == [zoom]
+
+
+def _contexts(before: int) -> set[tuple[str, str]]:
+    return {(c.provider, c.context) for c in list(ApiCall.objects.order_by("pk"))[before:]}
+
+
+def test_connect_test_refresh_and_revoke_calls_say_what_made_them(sandbox, org_a, manager_a):
+    from connectors.services import connection_disconnect, connection_test
+
+    connection = sandbox_connect(organization=org_a, user=manager_a, provider_key="hubspot")
+    assert _contexts(0) == {("hubspot", "connect:hubspot")}
+    before = ApiCall.objects.count()
+    assert connection_test(connection=connection).ok
+    assert _contexts(before) == {("hubspot", f"connection-test:{connection.pk}")}
+
+    before = ApiCall.objects.count()
+    sandbox.fakes["hubspot"].oauth.expire_access_tokens()
+    installation = installation_get(organization_id=org_a.pk, provider="hubspot")
+    installation.client(context="test:refresh").owners()
+    # The 401 made a refresh: the token call is labelled like the call that needed it.
+    assert _contexts(before) == {("hubspot", "test:refresh")}
+    assert ApiCall.objects.filter(context="test:refresh", path_template="/oauth/token").exists()
+
+    before = ApiCall.objects.count()
+    connection_disconnect(connection=connection, user=manager_a)
+    [(provider, context)] = _contexts(before)
+    assert provider == "hubspot" and context.startswith("revocation:")
