@@ -16,11 +16,9 @@ def webinars_nightly() -> str:
     """Queue a webinar refresh for every organisation with an active Zoom connection."""
     from django_q.tasks import async_task
 
-    from connectors.models import Connection, ConnectionStatus
+    from connectors.installations import connected_organization_ids
 
-    organization_ids = Connection.objects.filter(
-        provider="zoom", status=ConnectionStatus.ACTIVE
-    ).values_list("organization_id", flat=True)
+    organization_ids = connected_organization_ids(provider="zoom")
     for organization_id in organization_ids:
         async_task("sync.tasks.organization_webinars_sync", organization_id, "nightly")
     return f"{len(organization_ids)} organisations queued"

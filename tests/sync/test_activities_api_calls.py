@@ -200,3 +200,28 @@ def test_user_suggestions_look_every_owner_up_in_one_salesforce_query(world):
     assert salesforce_queries(world, mark) == 1
     rows = ActivityUserMapping.objects.filter(hubspot_owner_id__in=expected)
     assert {row.hubspot_owner_id: row.salesforce_user_id for row in rows} == expected
+
+
+def test_settings_and_mapping_calls_carry_their_context(world):
+    from connectors.models import ApiCall
+    from sync.activities.configuration import task_type_choices
+
+    before = ApiCall.objects.count()
+    task_type_choices(world.organization.pk)
+    user_mappings_suggest_for(world.organization)
+    contexts = {(c.provider, c.context) for c in list(ApiCall.objects.order_by("pk"))[before:]}
+    org = world.organization.pk
+    assert contexts == {
+        ("salesforce", f"activity-settings:{org}"),
+        ("salesforce", f"activity-user-mapping:{org}"),
+        ("hubspot", f"activity-user-mapping:{org}"),
+    }
+
+
+def test_mapping_without_a_connection_says_which_one(world):
+    from connectors.errors import ConnectionUnavailableError
+    from connectors.models import Connection
+
+    Connection.objects.filter(organization=world.organization, provider="salesforce").delete()
+    with pytest.raises(ConnectionUnavailableError, match="Salesforce is not connected"):
+        user_mappings_suggest_for(world.organization)
