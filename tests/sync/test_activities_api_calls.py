@@ -225,3 +225,26 @@ def test_mapping_without_a_connection_says_which_one(world):
     Connection.objects.filter(organization=world.organization, provider="salesforce").delete()
     with pytest.raises(ConnectionUnavailableError, match="Salesforce is not connected"):
         user_mappings_suggest_for(world.organization)
+
+
+def test_deals_refused_for_a_missing_scope_are_one_finding_and_no_links():
+    from connectors.errors import MissingScopeError, PermanentError
+
+    class Refusing:
+        def search_in(self, *args, **kwargs):
+            raise MissingScopeError("scopes", provider="hubspot", status=403, scopes=("x",))
+
+    findings = []
+    ctx = SimpleNamespace(
+        hubspot=Refusing(), deals={}, finding_once=lambda key, **f: findings.append((key, f))
+    )
+    assert hubspot_deals_by_name(ctx, {"Renewal"}) == {"Renewal": None}
+    [(key, finding)] = findings
+    assert (key, finding["reason"]) == ("deals", Reason.CONNECTION)
+
+    class Invalid:
+        def search_in(self, *args, **kwargs):
+            raise PermanentError("bad", provider="hubspot", status=400)
+
+    with pytest.raises(PermanentError):
+        hubspot_deals_by_name(SimpleNamespace(hubspot=Invalid(), deals={}), {"Renewal"})
