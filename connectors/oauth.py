@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
-from connectors.http import HttpClient
+from connectors.http import HttpClient, response_json
 
 if TYPE_CHECKING:
     from connectors.base import Provider, TokenSet
@@ -74,7 +74,7 @@ def _token_call(provider: Provider, http: HttpClient, form: dict[str, str]) -> T
     response = http.request(
         "POST", "/oauth/token", url=spec.token_url, data=form, basic_auth=basic, authenticated=False
     )
-    return provider.token_set(response.json())
+    return provider.token_set(response_json(response))
 
 
 def code_exchange(provider: Provider, http: HttpClient, *, code: str, verifier: str) -> TokenSet:
