@@ -91,6 +91,18 @@ class HubSpotClient(
         response = self._call("GET", path, ok_statuses=(404,), **kwargs)
         return None if response.status_code == 404 else response_json(response)
 
+    def _search_page(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One page of a CRM search (the search rate limit applies)."""
+        return response_json(
+            self._call(
+                "POST",
+                "/crm/v3/objects/{object_type}/search",
+                path_params={"object_type": object_type},
+                json=body,
+                search=True,
+            )
+        )
+
     def _all_pages(self, path: str, params: dict[str, Any], **kwargs) -> Iterator[dict[str, Any]]:
         params = dict(params)
         while True:
@@ -249,15 +261,7 @@ class HubSpotClient(
         if query:
             body["query"] = query
         while True:
-            page = response_json(
-                self._call(
-                    "POST",
-                    "/crm/v3/objects/{object_type}/search",
-                    path_params={"object_type": object_type},
-                    json=body,
-                    search=True,
-                )
-            )
+            page = self._search_page(object_type, body)
             yield from page.get("results", [])
             after = page.get("paging", {}).get("next", {}).get("after")
             if not after:
@@ -302,15 +306,7 @@ class HubSpotClient(
                 "limit": SEARCH_PAGE_SIZE,
             }
             while True:
-                page = response_json(
-                    self._call(
-                        "POST",
-                        "/crm/v3/objects/{object_type}/search",
-                        path_params={"object_type": object_type},
-                        json=body,
-                        search=True,
-                    )
-                )
+                page = self._search_page(object_type, body)
                 for record in page.get("results", []):
                     stamp = epoch_ms(parse_hubspot_time(record["properties"][prop]))
                     if stamp == lower and record["id"] in seen_at_lower:
