@@ -9,6 +9,7 @@ from django.utils.html import format_html
 
 from accounts.admin_base import ReadOnlyTenantAdmin, TenantAdmin, TenantInline
 from accounts.selectors import organizations_for_user
+from connectors.installations import connected_providers
 from connectors.models import (
     ApiCall,
     Connection,
@@ -131,6 +132,7 @@ class ConnectionAdmin(TenantAdmin):
             messages.warning(request, f"{connection}: {connection.last_error or 'reconnect it.'}")
         self._warn_shared_accounts(request, visible)
         organizations = organizations_for_user(request.user, editable=True)
+        connected = {org.pk: connected_providers(organization_id=org.pk) for org in organizations}
         connect_links = [
             {
                 "label": f"Connect {provider_get(key).name}"
@@ -139,9 +141,7 @@ class ConnectionAdmin(TenantAdmin):
             }
             for org in organizations
             for key in provider_keys()
-            if not visible.filter(
-                organization=org, provider=key, status=ConnectionStatus.ACTIVE
-            ).exists()
+            if key not in connected[org.pk]
         ]
         return super().changelist_view(
             request, {**(extra_context or {}), "connect_links": connect_links}
@@ -185,6 +185,7 @@ class ApiCallAdmin(ReadOnlyTenantAdmin):
         "created_at",
         "organization",
         "provider",
+        "context",
         "method",
         "path_template",
         "status",
@@ -193,7 +194,7 @@ class ApiCallAdmin(ReadOnlyTenantAdmin):
         "error",
     ]
     list_filter = ["provider", "status", "organization"]
-    search_fields = ["path_template", "error"]
+    search_fields = ["path_template", "context", "error"]
 
 
 @admin.register(PendingRevocation)

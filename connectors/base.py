@@ -142,8 +142,10 @@ class Provider:
 
     def error_details(self, response: requests.Response) -> tuple[str, str]:
         """(message, code) from the vendor's error body."""
+        from connectors.http import response_json
+
         try:
-            body = response.json()
+            body = response_json(response)
         except ValueError:
             return (response.text[:300] or response.reason or "error"), ""
         if isinstance(body, dict):

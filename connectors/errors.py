@@ -1,9 +1,11 @@
 """One small exception family for every vendor call.
 
 Callers decide what to do by class, never by vendor: retry later (`TransientError`, including
-`RateLimitedError`), give up on this item and record why (`PermanentError`), or pause everything
-that uses the connection until a person reconnects (`ReauthRequiredError`). Messages carry the
-vendor's error text and code, never a token.
+`RateLimitedError`), give up on this item and record why (`PermanentError`, including
+`MissingScopeError`), or pause everything that uses the connection until a person reconnects
+(`ReauthRequiredError`). `ConnectionUnavailableError` is raised before any call is made: the
+organisation has no usable connection, which is neither a vendor refusal nor transient.
+Messages carry the vendor's error text and code, never a token.
 """
 
 from __future__ import annotations
@@ -41,6 +43,18 @@ class NotFoundError(PermanentError):
     """The addressed object does not exist (HTTP 404 or the vendor's equivalent)."""
 
 
+class MissingScopeError(PermanentError):
+    """The vendor refused the call because the grant lacks a permission (HubSpot: HTTP 403).
+
+    `scopes` are the permissions the vendor named as required (empty when it named none).
+    Retrying fails the same way; reconnecting with the permission approved fixes it.
+    """
+
+    def __init__(self, message: str, *, scopes: tuple[str, ...] = (), **kwargs) -> None:
+        super().__init__(message, **kwargs)
+        self.scopes = tuple(scopes)
+
+
 class TransientError(ConnectorError):
     """The vendor or the network failed for now; the same request may succeed later."""
 
@@ -58,9 +72,19 @@ class ReauthRequiredError(ConnectorError):
 
 
 class ConnectionUnavailableError(ConnectorError):
-    """The organisation has no usable connection to `provider`: `reason` is "not_connected",
-    "disconnected", "needs_reauth" or "error", and the message says what a person can do."""
+    """The organisation has no usable connection to `provider`; no call was made.
+
+    `reason`: "not_connected" | "disconnected" | "needs_reauth" | "error". `message` is a
+    sentence a person can act on, e.g. "HubSpot is not connected: connect it under
+    Connections." Not a `PermanentError` (the vendor refused nothing), not a `TransientError`
+    (waiting does not help): whatever uses the connection pauses until a person (re)connects.
+    Raised by `connectors.installations.installation_get`.
+    """
 
     def __init__(self, message: str, *, reason: str, **kwargs) -> None:
+        kwargs.setdefault("code", reason)
         super().__init__(message, **kwargs)
         self.reason = reason
+
+    def __str__(self) -> str:  # already a whole sentence; no "[provider code]" prefix
+        return self.message

@@ -14,6 +14,7 @@ import logging
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -57,6 +58,35 @@ class StaticTokenSource:
 
     def __repr__(self) -> str:
         return "StaticTokenSource(***)"
+
+
+@dataclass(frozen=True)
+class _Outgoing:
+    """What one logical request sends, the same on every attempt."""
+
+    method: str
+    url: str
+    params: Mapping[str, Any] | Sequence[tuple[str, Any]] | None
+    json: Any
+    data: Mapping[str, Any] | None
+    headers: Mapping[str, str] | None
+    basic_auth: tuple[str, str] | None
+    limits: Sequence[RateLimit]
+    authenticated: bool
+    ok_statuses: frozenset[int]
+
+
+@dataclass
+class _CallState:
+    """What one logical request has done so far; recorded as its ApiCall whatever happens."""
+
+    started: float
+    attempts: int = 0
+    throttled: int = 0  # 429 answers received
+    refreshed: bool = False  # the one refresh after a 401 is spent
+    token: str | None = None
+    response: requests.Response | None = None
+    error: ConnectorError | None = None
 
 
 class HttpClient:
@@ -116,73 +146,139 @@ class HttpClient:
         A request that is not `idempotent` (a create the vendor has no idempotency key for) is
         retried here only after a 429, which the vendor did not act on: after a timeout or a 5xx
         it may have, so the error goes to the caller, which looks before it creates again.
-        Raises a `ConnectorError` subclass.
+        Raises a `ConnectorError` subclass. Whatever happens, one `ApiCall` records it.
         """
-        target = url or self.base_url + _expand(path, path_params or {})
-        ok = set(ok_statuses)
-        started = time.monotonic()
-        attempt = 0
-        refreshed = False
-        throttled = 0
-        token = None
-        response: requests.Response | None = None
-        error: ConnectorError | None = None
+        outgoing = _Outgoing(
+            method=method,
+            url=url or self.base_url + _expand(path, path_params or {}),
+            params=params,
+            json=json,
+            data=data,
+            headers=headers,
+            basic_auth=basic_auth,
+            limits=limits,
+            authenticated=authenticated,
+            ok_statuses=frozenset(ok_statuses),
+        )
+        state = _CallState(started=time.monotonic())
         try:
-            while True:
-                attempt += 1
-                self._respect_limits(limits)
-                request_headers = dict(headers or {})
-                if authenticated and self.token_source is not None:
-                    token = token or self.token_source.access_token()
-                    request_headers["Authorization"] = f"Bearer {token}"
-                try:
-                    response = _session.request(
-                        method,
-                        target,
-                        params=params,
-                        json=json,
-                        data=data,
-                        headers=request_headers,
-                        auth=basic_auth,
-                        timeout=self.timeout,
-                        allow_redirects=False,
-                    )
-                except (requests.ConnectionError, requests.Timeout) as exc:
-                    response = None
-                    error = TransientError(
-                        f"{type(exc).__name__} talking to {self.provider}", provider=self.provider
-                    )
-                else:
-                    if response.status_code < 400 or response.status_code in ok:
-                        error = None
-                        return response
-                    error = self.error_mapper(response)
-                    throttled += response.status_code == 429
-                    if (
-                        response.status_code == 401
-                        and authenticated
-                        and self.token_source is not None
-                        and not refreshed
-                    ):
-                        # One refresh and one retry; a second 401 means the grant is gone.
-                        refreshed = True
-                        token = self.token_source.token_after_unauthorized(token or "")
-                        attempt -= 1
-                        continue
-                    if response.status_code == 401 and not isinstance(error, ReauthRequiredError):
-                        error = ReauthRequiredError(
-                            error.message, provider=self.provider, status=401, code=error.code
-                        )
-                if not isinstance(error, TransientError) or attempt >= self.max_attempts:
-                    raise error
-                if not idempotent and not isinstance(error, RateLimitedError):
-                    raise error
-                wait = self._retry_wait(error, attempt, limits)
-                if wait > self.max_inline_wait:
-                    raise error
-                self.sleep(wait)
+            return self._send_with_retries(outgoing, state, idempotent=idempotent)
         finally:
-            self._record(method, path, response, attempt - 1, throttled, started, error)
+            self._record(
+                method,
+                path,
+                state.response,
+                state.attempts - 1,
+                state.throttled,
+                state.started,
+                state.error,
+            )
+
+    # --- one logical request: retries, the 401 refresh, one send ----------------------------------
+    def _send_with_retries(
+        self, outgoing: _Outgoing, state: _CallState, *, idempotent: bool
+    ) -> requests.Response:
+        """Send until the vendor accepts, or raise the error that retrying here cannot help."""
+        while True:
+            state.attempts += 1
+            self._send_authorised(outgoing, state)
+            if state.error is None:
+                return state.response
+            wait = self._retry_decision(
+                state.error, state.attempts, outgoing.limits, idempotent=idempotent
+            )
+            if wait is None:
+                raise state.error
+            self.sleep(wait)
+
+    def _retry_decision(
+        self,
+        error: ConnectorError,
+        attempt: int,
+        limits: Sequence[RateLimit],
+        *,
+        idempotent: bool,
+    ) -> float | None:
+        """Seconds to wait before sending again after `error`, or None: give up now.
+
+        Only transient errors are retried, at most `max_attempts` sends in all; a request that
+        is not idempotent only after a 429; and never when the wait exceeds `max_inline_wait`
+        (the caller reschedules instead).
+        """
+        if not isinstance(error, TransientError) or attempt >= self.max_attempts:
+            return None
+        if not idempotent and not isinstance(error, RateLimitedError):
+            return None
+        wait = self._retry_wait(error, attempt, limits)
+        if wait > self.max_inline_wait:
+            return None
+        return wait
+
+    def _send_authorised(self, outgoing: _Outgoing, state: _CallState) -> None:
+        """One attempt: send within the rate limits; after the request's first 401, refresh the
+        token and send once more. A 401 that stays is `ReauthRequiredError`."""
+        while True:
+            self._respect_limits(outgoing.limits)
+            self._send_once(outgoing, state)
+            if not self._refreshed_after_401(outgoing, state):
+                break
+        response, error = state.response, state.error
+        if (
+            error is not None
+            and response is not None
+            and response.status_code == 401
+            and not isinstance(error, ReauthRequiredError)
+        ):
+            state.error = ReauthRequiredError(
+                error.message, provider=self.provider, status=401, code=error.code
+            )
+
+    def _refreshed_after_401(self, outgoing: _Outgoing, state: _CallState) -> bool:
+        """On the first 401 of a logical request, get a fresh token; True when there is one to
+        send with. A second 401 means the grant is gone."""
+        if (
+            state.error is None
+            or state.response is None
+            or state.response.status_code != 401
+            or not outgoing.authenticated
+            or self.token_source is None
+            or state.refreshed
+        ):
+            return False
+        state.refreshed = True
+        state.token = self.token_source.token_after_unauthorized(state.token or "")
+        return True
+
+    def _send_once(self, outgoing: _Outgoing, state: _CallState) -> None:
+        """Send the request once; leave its response and mapped error (None if ok) in `state`."""
+        request_headers = dict(outgoing.headers or {})
+        if outgoing.authenticated and self.token_source is not None:
+            state.token = state.token or self.token_source.access_token()
+            request_headers["Authorization"] = f"Bearer {state.token}"
+        try:
+            response = _session.request(
+                outgoing.method,
+                outgoing.url,
+                params=outgoing.params,
+                json=outgoing.json,
+                data=outgoing.data,
+                headers=request_headers,
+                auth=outgoing.basic_auth,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            state.response = None
+            state.error = TransientError(
+                f"{type(exc).__name__} talking to {self.provider}", provider=self.provider
+            )
+            return
+        state.response = response
+        if response.status_code < 400 or response.status_code in outgoing.ok_statuses:
+            state.error = None
+            return
+        state.error = self.error_mapper(response)
+        state.throttled += response.status_code == 429
 
     # --- internals --------------------------------------------------------------------------------
     def _respect_limits(self, limits: Sequence[RateLimit]) -> None:
@@ -230,7 +326,7 @@ class HttpClient:
             organization_id=self.organization_id,
             connection_id=self.connection_id,
             provider=self.provider,
-            context=self.context,
+            context=self.context[:64],
             method=method,
             path_template=path[:255],
             status=status,
@@ -239,6 +335,12 @@ class HttpClient:
             throttled=throttled,
             error=message,
         )
+
+
+def response_json(response: requests.Response) -> Any:
+    """A vendor's JSON answer, decoded: every vendor body is read through here, so a rule about
+    its text applies in one place. Raises ValueError when the body is not JSON."""
+    return response.json()
 
 
 def _expand(template: str, params: Mapping[str, Any]) -> str:

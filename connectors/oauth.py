@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
-from connectors.http import HttpClient
+from connectors.http import HttpClient, response_json
 
 if TYPE_CHECKING:
     from connectors.base import Provider, TokenSet
@@ -50,13 +50,17 @@ def authorize_url(provider: Provider, *, state: str, code_challenge: str | None)
     return f"{spec.authorize_url}?{urlencode(params)}"
 
 
-def token_http(provider: Provider, *, organization_id: int | None, connection_id: int | None):
+def token_http(
+    provider: Provider, *, organization_id: int | None, connection_id: int | None, context: str = ""
+):
+    """The HTTP client for the token endpoints; `context` labels its ApiCall rows."""
     return HttpClient(
         provider=provider.key,
         base_url=provider.oauth().token_url,
         error_mapper=provider.error_from_response,
         organization_id=organization_id,
         connection_id=connection_id,
+        context=context,
     )
 
 
@@ -70,7 +74,7 @@ def _token_call(provider: Provider, http: HttpClient, form: dict[str, str]) -> T
     response = http.request(
         "POST", "/oauth/token", url=spec.token_url, data=form, basic_auth=basic, authenticated=False
     )
-    return provider.token_set(response.json())
+    return provider.token_set(response_json(response))
 
 
 def code_exchange(provider: Provider, http: HttpClient, *, code: str, verifier: str) -> TokenSet:

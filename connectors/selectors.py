@@ -23,4 +23,9 @@ def connections_sharing_account(connection: Connection) -> QuerySet[Connection]:
 
 
 def connection_for(organization_id: int, provider_key: str) -> Connection | None:
+    """The organisation's row for the provider, whatever its status (None if never connected).
+
+    For the connection's own bookkeeping (its history, pending revocations); code that makes
+    calls uses `connectors.installations.installation_get`, which also says why not.
+    """
     return Connection.objects.filter(organization_id=organization_id, provider=provider_key).first()

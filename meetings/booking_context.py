@@ -20,7 +20,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from accounts.models import Membership
-from connectors.models import Connection, ConnectionStatus
+from connectors.installations import connected_providers
+from connectors.models import Connection
 from meetings.models import MeetingType, RoutingRule
 
 
@@ -85,11 +86,7 @@ def _booking_context_read(organization_id: int, slug: str) -> BookingContext | N
         )
         .order_by("pk")
     )
-    connected = set(
-        Connection.objects.filter(
-            organization_id=organization_id, status=ConnectionStatus.ACTIVE
-        ).values_list("provider", flat=True)
-    )
+    connected = connected_providers(organization_id=organization_id)
     return BookingContext(
         meeting_type=meeting_type,
         hosts=tuple(hosts),

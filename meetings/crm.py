@@ -74,7 +74,8 @@ class BookingCrm(RunBody):
         Booking.objects.select_for_update().filter(pk=fields["booking"].pk).first()
 
     def context_label(self) -> str:
-        return f"booking:{self.run.booking_id}"
+        booking = self.booking or Booking.objects.only("public_id").get(pk=self.run.booking_id)
+        return f"booking:{booking.public_id}"
 
     def execute(self) -> str:
         for _ in range(MAX_ROUNDS):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from connectors.errors import PermanentError
+from connectors.http import response_json
 from connectors.hubspot.client_crm import CrmClientMixin
 from connectors.hubspot.client_engagements import EngagementInput, EngagementsClientMixin
 from connectors.hubspot.client_events import EventsClientMixin
@@ -81,19 +82,31 @@ class HubSpotClient(
             chunk = list(inputs[start : start + BATCH_SIZE])
             response = self._call(method, path, json={**extra, "inputs": chunk}, **kwargs)
             if response.content:
-                body = response.json()
+                body = response_json(response)
                 merged.results.extend(body.get("results", []))
                 merged.errors.extend(body.get("errors", []))
         return merged
 
     def _get_or_none(self, path: str, **kwargs) -> dict[str, Any] | None:
         response = self._call("GET", path, ok_statuses=(404,), **kwargs)
-        return None if response.status_code == 404 else response.json()
+        return None if response.status_code == 404 else response_json(response)
+
+    def _search_page(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
+        """One page of a CRM search (the search rate limit applies)."""
+        return response_json(
+            self._call(
+                "POST",
+                "/crm/v3/objects/{object_type}/search",
+                path_params={"object_type": object_type},
+                json=body,
+                search=True,
+            )
+        )
 
     def _all_pages(self, path: str, params: dict[str, Any], **kwargs) -> Iterator[dict[str, Any]]:
         params = dict(params)
         while True:
-            page = self._call("GET", path, params=params, **kwargs).json()
+            page = response_json(self._call("GET", path, params=params, **kwargs))
             yield from page.get("results", [])
             after = page.get("paging", {}).get("next", {}).get("after")
             if not after:
@@ -103,7 +116,7 @@ class HubSpotClient(
     # --- account -------------------------------------------------------------------------------
     def account_details(self) -> dict[str, Any]:
         """portalId, timeZone, uiDomain, companyCurrency, dataHostingLocation, ..."""
-        return self._call("GET", "/account-info/v3/details").json()
+        return response_json(self._call("GET", "/account-info/v3/details"))
 
     # --- contacts ------------------------------------------------------------------------------
     def batch_upsert_contacts(
@@ -195,15 +208,17 @@ class HubSpotClient(
             for i in company_ids
         ]
         body = {"properties": dict(properties), "associations": associations}
-        return self._call("POST", "/crm/v3/objects/contacts", json=body).json()
+        return response_json(self._call("POST", "/crm/v3/objects/contacts", json=body))
 
     def contact_update(self, contact_id: str, properties: Mapping[str, Any]) -> dict[str, Any]:
-        return self._call(
-            "PATCH",
-            "/crm/v3/objects/contacts/{contact_id}",
-            path_params={"contact_id": contact_id},
-            json={"properties": dict(properties)},
-        ).json()
+        return response_json(
+            self._call(
+                "PATCH",
+                "/crm/v3/objects/contacts/{contact_id}",
+                path_params={"contact_id": contact_id},
+                json={"properties": dict(properties)},
+            )
+        )
 
     # --- companies -----------------------------------------------------------------------------
     def company_get(self, company_id: str, *, properties: Sequence[str] = ()) -> dict | None:
@@ -246,13 +261,7 @@ class HubSpotClient(
         if query:
             body["query"] = query
         while True:
-            page = self._call(
-                "POST",
-                "/crm/v3/objects/{object_type}/search",
-                path_params={"object_type": object_type},
-                json=body,
-                search=True,
-            ).json()
+            page = self._search_page(object_type, body)
             yield from page.get("results", [])
             after = page.get("paging", {}).get("next", {}).get("after")
             if not after:
@@ -297,13 +306,7 @@ class HubSpotClient(
                 "limit": SEARCH_PAGE_SIZE,
             }
             while True:
-                page = self._call(
-                    "POST",
-                    "/crm/v3/objects/{object_type}/search",
-                    path_params={"object_type": object_type},
-                    json=body,
-                    search=True,
-                ).json()
+                page = self._search_page(object_type, body)
                 for record in page.get("results", []):
                     stamp = epoch_ms(parse_hubspot_time(record["properties"][prop]))
                     if stamp == lower and record["id"] in seen_at_lower:

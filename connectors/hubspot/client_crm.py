@@ -9,6 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from connectors.errors import ConnectorError
+from connectors.http import response_json
 
 if TYPE_CHECKING:
     from connectors.hubspot.client import BatchResult
@@ -24,9 +25,11 @@ class CrmClientMixin:
 
     # --- properties ----------------------------------------------------------------------------
     def properties_list(self, object_type: str) -> list[dict[str, Any]]:
-        return self._call(
-            "GET", "/crm/v3/properties/{object_type}", path_params={"object_type": object_type}
-        ).json()["results"]
+        return response_json(
+            self._call(
+                "GET", "/crm/v3/properties/{object_type}", path_params={"object_type": object_type}
+            )
+        )["results"]
 
     def property_get(self, object_type: str, name: str) -> dict[str, Any] | None:
         return self._get_or_none(
@@ -36,12 +39,14 @@ class CrmClientMixin:
 
     def property_create(self, object_type: str, definition: Mapping[str, Any]) -> dict[str, Any]:
         """Create a property ({name, label, type, fieldType, groupName, ...}); 409 if it exists."""
-        return self._call(
-            "POST",
-            "/crm/v3/properties/{object_type}",
-            path_params={"object_type": object_type},
-            json=dict(definition),
-        ).json()
+        return response_json(
+            self._call(
+                "POST",
+                "/crm/v3/properties/{object_type}",
+                path_params={"object_type": object_type},
+                json=dict(definition),
+            )
+        )
 
     def property_ensure(self, object_type: str, definition: Mapping[str, Any]) -> dict[str, Any]:
         """The property named in `definition`, created if missing (an existing one is kept)."""
@@ -56,21 +61,25 @@ class CrmClientMixin:
         return self.property_get(object_type, definition["name"]) or {}
 
     def property_groups_list(self, object_type: str) -> list[dict[str, Any]]:
-        return self._call(
-            "GET",
-            "/crm/v3/properties/{object_type}/groups",
-            path_params={"object_type": object_type},
-        ).json()["results"]
+        return response_json(
+            self._call(
+                "GET",
+                "/crm/v3/properties/{object_type}/groups",
+                path_params={"object_type": object_type},
+            )
+        )["results"]
 
     def property_group_create(
         self, object_type: str, *, name: str, label: str, display_order: int = -1
     ) -> dict[str, Any]:
-        return self._call(
-            "POST",
-            "/crm/v3/properties/{object_type}/groups",
-            path_params={"object_type": object_type},
-            json={"name": name, "label": label, "displayOrder": display_order},
-        ).json()
+        return response_json(
+            self._call(
+                "POST",
+                "/crm/v3/properties/{object_type}/groups",
+                path_params={"object_type": object_type},
+                json={"name": name, "label": label, "displayOrder": display_order},
+            )
+        )
 
     def property_group_ensure(self, object_type: str, *, name: str, label: str) -> dict[str, Any]:
         """The group `name`, created if missing."""

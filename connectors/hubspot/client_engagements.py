@@ -10,6 +10,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from connectors.http import response_json
+
 if TYPE_CHECKING:
     from connectors.hubspot.client import BatchResult
 
@@ -61,23 +63,27 @@ class EngagementsClientMixin:
                 engagement.contact_ids, engagement.company_ids, object_type, engagement.deal_ids
             ),
         }
-        return self._call(
-            "POST",
-            "/crm/v3/objects/{object_type}",
-            path_params={"object_type": object_type},
-            json=body,
-            idempotent=idempotent,
-        ).json()
+        return response_json(
+            self._call(
+                "POST",
+                "/crm/v3/objects/{object_type}",
+                path_params={"object_type": object_type},
+                json=body,
+                idempotent=idempotent,
+            )
+        )
 
     def engagement_update(
         self, object_type: str, engagement_id: str, properties: Mapping[str, Any]
     ) -> dict[str, Any]:
-        return self._call(
-            "PATCH",
-            "/crm/v3/objects/{object_type}/{engagement_id}",
-            path_params={"object_type": object_type, "engagement_id": engagement_id},
-            json={"properties": dict(properties)},
-        ).json()
+        return response_json(
+            self._call(
+                "PATCH",
+                "/crm/v3/objects/{object_type}/{engagement_id}",
+                path_params={"object_type": object_type, "engagement_id": engagement_id},
+                json={"properties": dict(properties)},
+            )
+        )
 
     def engagement_get(
         self, object_type: str, engagement_id: str, *, properties: Sequence[str] = ()

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from connectors.http import response_json
+
 SUBMISSIONS_PAGE = 50  # the submissions API's maximum `limit` (apis.md §2.8)
 EVENTS_PAGE = 1000  # [UNVERIFIED] the legacy email events API's page cap
 
@@ -32,9 +34,9 @@ class EventsClientMixin:
         params: dict[str, Any] = {"limit": SUBMISSIONS_PAGE}
         path = "/form-integrations/v1/submissions/forms/{form_guid}"
         while True:
-            page = self._call(
-                "GET", path, path_params={"form_guid": form_guid}, params=params
-            ).json()
+            page = response_json(
+                self._call("GET", path, path_params={"form_guid": form_guid}, params=params)
+            )
             for submission in page.get("results", []):
                 if int(submission["submittedAt"]) < since_ms:
                     return
@@ -60,7 +62,7 @@ class EventsClientMixin:
         if end_ms is not None:
             params["endTimestamp"] = end_ms
         while True:
-            page = self._call("GET", "/email/public/v1/events", params=params).json()
+            page = response_json(self._call("GET", "/email/public/v1/events", params=params))
             yield from page.get("events", [])
             if not page.get("hasMore") or not page.get("offset"):
                 return

@@ -9,6 +9,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from connectors.http import response_json
+
 if TYPE_CHECKING:
     from connectors.hubspot.client import BatchResult
 
@@ -97,12 +99,14 @@ class MarketingClientMixin:
             body["eventDescription"] = description
         if url is not None:
             body["eventUrl"] = url
-        return self._call(
-            "PUT",
-            f"{EVENTS}/events/{{event_id}}",
-            path_params={"event_id": external_event_id},
-            json=body,
-        ).json()
+        return response_json(
+            self._call(
+                "PUT",
+                f"{EVENTS}/events/{{event_id}}",
+                path_params={"event_id": external_event_id},
+                json=body,
+            )
+        )
 
     def marketing_event_get(
         self, *, external_account_id: str, external_event_id: str
@@ -115,7 +119,7 @@ class MarketingClientMixin:
             params={"externalAccountId": external_account_id},
             ok_statuses=(404,),
         )
-        return None if response.status_code == 404 else response.json()
+        return None if response.status_code == 404 else response_json(response)
 
     def marketing_event_complete(
         self,
@@ -126,23 +130,27 @@ class MarketingClientMixin:
         end: dt.datetime | str,
     ) -> dict[str, Any]:
         """Mark the event completed with its real start and end."""
-        return self._call(
-            "POST",
-            f"{EVENTS}/events/{{event_id}}/complete",
-            path_params={"event_id": external_event_id},
-            params={"externalAccountId": external_account_id},
-            json={"startDateTime": iso(start), "endDateTime": iso(end)},
-        ).json()
+        return response_json(
+            self._call(
+                "POST",
+                f"{EVENTS}/events/{{event_id}}/complete",
+                path_params={"event_id": external_event_id},
+                params={"externalAccountId": external_account_id},
+                json={"startDateTime": iso(start), "endDateTime": iso(end)},
+            )
+        )
 
     def marketing_event_cancel(
         self, *, external_account_id: str, external_event_id: str
     ) -> dict[str, Any]:
-        return self._call(
-            "POST",
-            f"{EVENTS}/events/{{event_id}}/cancel",
-            path_params={"event_id": external_event_id},
-            params={"externalAccountId": external_account_id},
-        ).json()
+        return response_json(
+            self._call(
+                "POST",
+                f"{EVENTS}/events/{{event_id}}/cancel",
+                path_params={"event_id": external_event_id},
+                params={"externalAccountId": external_account_id},
+            )
+        )
 
     def marketing_event_attendance(
         self,
@@ -174,7 +182,7 @@ class MarketingClientMixin:
         path = f"{EVENTS}/participations/{{account_id}}/{{event_id}}/breakdown"
         ids = {"account_id": external_account_id, "event_id": external_event_id}
         while True:
-            page = self._call("GET", path, path_params=ids, params=params).json()
+            page = response_json(self._call("GET", path, path_params=ids, params=params))
             yield from page.get("results", [])
             after = page.get("paging", {}).get("next", {}).get("after")
             if not after:
@@ -185,17 +193,21 @@ class MarketingClientMixin:
         self, *, external_account_id: str, external_event_id: str
     ) -> dict[str, int]:
         """{attended, registered, cancelled, noShows} for the event."""
-        return self._call(
-            "GET",
-            f"{EVENTS}/participations/{{account_id}}/{{event_id}}",
-            path_params={"account_id": external_account_id, "event_id": external_event_id},
-        ).json()
+        return response_json(
+            self._call(
+                "GET",
+                f"{EVENTS}/participations/{{account_id}}/{{event_id}}",
+                path_params={"account_id": external_account_id, "event_id": external_event_id},
+            )
+        )
 
     # --- timeline events ---------------------------------------------------------------------
     def timeline_event_create(self, event: Mapping[str, Any]) -> dict[str, Any]:
         """Send one timeline event ({eventTemplateId, email|objectId, tokens, ...}); 404 raises
         NotFoundError when the template does not exist in the portal."""
-        return self._call("POST", "/integrators/timeline/v3/events", json=dict(event)).json()
+        return response_json(
+            self._call("POST", "/integrators/timeline/v3/events", json=dict(event))
+        )
 
     def batch_create_timeline_events(self, events: Sequence[Mapping[str, Any]]) -> BatchResult:
         """Send events in chunks of 100; failures per event are in `errors` (207)."""

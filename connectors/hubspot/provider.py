@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from connectors.base import Identity, OAuthSpec, Provider, TokenSet
-from connectors.errors import ConnectorError, RateLimitedError
+from connectors.errors import ConnectorError, MissingScopeError, RateLimitedError
 
 if TYPE_CHECKING:
     import requests
@@ -55,7 +55,9 @@ class HubSpotProvider(Provider):
         )
 
     def identity_fetch(self, http: HttpClient, tokens: TokenSet) -> Identity:
-        account = http.request("GET", "/account-info/v3/details").json()
+        from connectors.http import response_json
+
+        account = response_json(http.request("GET", "/account-info/v3/details"))
         portal_id = str(account.get("portalId") or tokens.extra.get("hub_id"))
         domain = account.get("uiDomain") or "app.hubspot.com"
         return Identity(
@@ -67,6 +69,18 @@ class HubSpotProvider(Provider):
 
     def error_from_response(self, response: requests.Response) -> ConnectorError:
         error = super().error_from_response(response)
+        if response.status_code == 403:
+            # HubSpot answers 403 when the grant lacks a scope the call needs (category
+            # MISSING_SCOPES, the scopes in errors[].context.requiredGranularScopes); 403 is
+            # HubSpot's permission answer, so every 403 is taken as a missing permission.
+            # https://developers.hubspot.com/docs/api/error-handling
+            return MissingScopeError(
+                error.message,
+                provider=self.key,
+                status=403,
+                code=error.code,
+                scopes=required_scopes(response),
+            )
         if isinstance(error, RateLimitedError) and error.retry_after is None:
             # HubSpot sends no Retry-After and its limits roll (TEN_SECONDLY_ROLLING, and one
             # second for search): capacity comes back as the oldest requests age out, so a
@@ -75,9 +89,11 @@ class HubSpotProvider(Provider):
         return error
 
     def error_details(self, response: requests.Response) -> tuple[str, str]:
+        from connectors.http import response_json
+
         # {"status": "error", "message": ..., "correlationId": ..., "category": "VALIDATION_ERROR"}
         try:
-            body = response.json()
+            body = response_json(response)
         except ValueError:
             return super().error_details(response)
         if isinstance(body, dict):
@@ -85,3 +101,28 @@ class HubSpotProvider(Provider):
             code = body.get("subCategory") or body.get("category") or body.get("error") or ""
             return str(message), str(code)
         return super().error_details(response)
+
+
+def required_scopes(response: requests.Response) -> tuple[str, ...]:
+    """The scopes a HubSpot 403 names as required (in order, once each); () when it names none.
+
+    {"category": "MISSING_SCOPES", "errors": [{"message": "One or more of the following scopes
+    are required.", "context": {"requiredGranularScopes": ["crm.objects.contacts.read"]}}]}
+    """
+    from connectors.http import response_json
+
+    try:
+        body = response_json(response)
+    except ValueError:
+        return ()
+    errors = body.get("errors") if isinstance(body, dict) else None
+    scopes: dict[str, None] = {}
+    for item in errors if isinstance(errors, list) else []:
+        context = item.get("context") if isinstance(item, dict) else None
+        if not isinstance(context, dict):
+            continue
+        for key in ("requiredGranularScopes", "requiredScopes"):
+            names = context.get(key)
+            if isinstance(names, list):
+                scopes.update((str(name), None) for name in names if name)
+    return tuple(scopes)

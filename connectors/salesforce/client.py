@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
+from connectors.http import response_json
 from connectors.ratelimit import RateLimit
 from connectors.salesforce.client_lookups import (
     LookupsClientMixin,
@@ -132,7 +133,7 @@ class SalesforceClient(LookupsClientMixin):
             response = self._request("GET", endpoint, params={"q": soql}, headers=headers)
         else:
             raise ValueError("query_page needs soql or next_records_url")
-        body = response.json()
+        body = response_json(response)
         return QueryPage(
             records=body.get("records", []),
             total_size=int(body.get("totalSize", 0)),
@@ -142,9 +143,11 @@ class SalesforceClient(LookupsClientMixin):
 
     # --- Tasks -----------------------------------------------------------------------------------
     def describe(self, sobject_type: str) -> dict[str, Any]:
-        return self._request(
-            "GET", "/sobjects/{sobject}/describe", path_params={"sobject": sobject_type}
-        ).json()
+        return response_json(
+            self._request(
+                "GET", "/sobjects/{sobject}/describe", path_params={"sobject": sobject_type}
+            )
+        )
 
     def describe_task(self) -> dict[str, Any]:
         """Task's describe: fields with type and `picklistValues` (Status, Priority, Type...)."""
@@ -161,7 +164,7 @@ class SalesforceClient(LookupsClientMixin):
     def create_task(self, fields: Mapping[str, Any]) -> str:
         """Create one Task; returns its Id. Raises PermanentError with Salesforce's errorCode."""
         response = self._request("POST", "/sobjects/Task/", json=dict(fields))
-        return response.json()["id"]
+        return response_json(response)["id"]
 
     def update_task(self, task_id: str, fields: Mapping[str, Any]) -> None:
         """Change fields of one Task (204). Raises NotFoundError when it does not exist."""
@@ -171,9 +174,11 @@ class SalesforceClient(LookupsClientMixin):
 
     def get_task(self, task_id: str, *, fields: Sequence[str] = ()) -> dict[str, Any]:
         params = {"fields": ",".join(fields)} if fields else None
-        return self._request(
-            "GET", "/sobjects/Task/{task_id}", path_params={"task_id": task_id}, params=params
-        ).json()
+        return response_json(
+            self._request(
+                "GET", "/sobjects/Task/{task_id}", path_params={"task_id": task_id}, params=params
+            )
+        )
 
     # --- sObject Collections ---------------------------------------------------------------------
     def create_records(
@@ -208,14 +213,14 @@ class SalesforceClient(LookupsClientMixin):
                     success=bool(item.get("success")),
                     errors=list(item.get("errors") or []),
                 )
-                for item in response.json()
+                for item in response_json(response)
             )
         return results
 
     # --- Limits ----------------------------------------------------------------------------------
     def limits(self) -> dict[str, Any]:
         """`GET /limits`: {"DailyApiRequests": {"Max", "Remaining"}, ...}."""
-        return self._request("GET", "/limits").json()
+        return response_json(self._request("GET", "/limits"))
 
     # --- internals -------------------------------------------------------------------------------
     def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:

@@ -45,8 +45,10 @@ class SalesforceProvider(Provider):
         )
 
     def identity_fetch(self, http: HttpClient, tokens: TokenSet) -> Identity:
+        from connectors.http import response_json
+
         # The token response's `id` is the identity URL .../id/{orgId}/{userId}.
-        identity = http.request("GET", "/id", url=tokens.extra["id"]).json()
+        identity = response_json(http.request("GET", "/id", url=tokens.extra["id"]))
         instance_url = tokens.extra["instance_url"].rstrip("/")
         return Identity(
             external_account_id=str(identity["organization_id"]),
@@ -77,10 +79,12 @@ class SalesforceProvider(Provider):
         return error
 
     def error_details(self, response: requests.Response) -> tuple[str, str]:
+        from connectors.http import response_json
+
         # REST errors are a JSON array: [{"message": ..., "errorCode": ..., "fields": [...]}];
         # OAuth errors an object: {"error": "invalid_grant", "error_description": ...}.
         try:
-            body = response.json()
+            body = response_json(response)
         except ValueError:
             return super().error_details(response)
         if isinstance(body, list) and body and isinstance(body[0], dict):

@@ -88,10 +88,15 @@ def connection_connect_complete(*, user, provider_key: str, params: dict, sessio
         raise ConnectFlowError(f"{provider.name} refused the connection: {description}")
     if not params.get("code"):
         raise ConnectFlowError("The callback carries no authorization code.")
-    http = oauth.token_http(provider, organization_id=organization.pk, connection_id=None)
+    context = f"connect:{provider.key}"
+    http = oauth.token_http(
+        provider, organization_id=organization.pk, connection_id=None, context=context
+    )
     try:
         tokens = oauth.code_exchange(provider, http, code=params["code"], verifier=flow["verifier"])
-        identity = provider.identity_fetch(_static_http(provider, tokens, organization.pk), tokens)
+        identity = provider.identity_fetch(
+            _static_http(provider, tokens, organization.pk, context=context), tokens
+        )
     except ConnectorError as exc:
         organization_event_record(
             organization, provider, ConnectionEvent.Kind.CONNECT_FAILED, str(exc), user
@@ -157,11 +162,14 @@ def _token_extra(tokens: TokenSet) -> dict:
     return {k: v for k, v in tokens.extra.items() if k not in _SECRET_EXTRA}
 
 
-def _static_http(provider: Provider, tokens: TokenSet, organization_id: int) -> HttpClient:
+def _static_http(
+    provider: Provider, tokens: TokenSet, organization_id: int, *, context: str
+) -> HttpClient:
     return HttpClient(
         provider=provider.key,
         base_url=provider.config.get("api_base_url", ""),
         error_mapper=provider.error_from_response,
         token_source=StaticTokenSource(tokens.access_token),
         organization_id=organization_id,
+        context=context,
     )

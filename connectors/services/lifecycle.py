@@ -13,11 +13,12 @@ from connectors import oauth
 from connectors.base import TokenSet
 from connectors.crypto import token_decrypt, token_encrypt
 from connectors.errors import ConnectorError
+from connectors.installations import installation_for
 from connectors.models import Connection, ConnectionEvent, ConnectionStatus, PendingRevocation
 from connectors.registry import provider_get
+from connectors.selectors import connection_for
 from connectors.services.connect import ConnectFlowError
 from connectors.services.events import connection_event_record
-from connectors.services.tokens import connection_http
 
 
 @dataclass
@@ -27,8 +28,12 @@ class ConnectionCheck:
 
 
 def connection_test(*, connection: Connection, user=None) -> ConnectionCheck:
-    """Call the provider's identity endpoint with the stored grant and report the outcome."""
-    provider = provider_get(connection.provider)
+    """Call the provider's identity endpoint with the stored grant and report the outcome.
+
+    Its calls are recorded with the context `connection-test:<connection pk>`.
+    """
+    installation = installation_for(connection)
+    provider = installation.provider
     try:
         tokens = TokenSet(
             access_token="",
@@ -37,7 +42,8 @@ def connection_test(*, connection: Connection, user=None) -> ConnectionCheck:
             scopes=connection.scopes,
             extra=connection.config.get("token_extra", {}),
         )
-        identity = provider.identity_fetch(connection_http(connection), tokens)
+        http = installation.http(context=f"connection-test:{connection.pk}")
+        identity = provider.identity_fetch(http, tokens)
     except ConnectorError as exc:
         check = ConnectionCheck(False, f"{provider.name} test failed: {exc}")
     else:
@@ -88,18 +94,20 @@ def connection_disconnect(*, connection: Connection, user) -> bool:
 
 
 def revocation_attempt(pending_id: int) -> bool:
-    """Try one pending revocation; deletes it on success, schedules a retry on failure."""
+    """Try one pending revocation; deletes it on success, schedules a retry on failure.
+
+    The call is recorded with the context `revocation:<pending pk>`.
+    """
     pending = PendingRevocation.objects.filter(pk=pending_id).first()
     if pending is None:
         return True
     provider = provider_get(pending.provider)
-    connection = Connection.objects.filter(
-        organization_id=pending.organization_id, provider=pending.provider
-    ).first()
+    connection = connection_for(pending.organization_id, pending.provider)
     http = oauth.token_http(
         provider,
         organization_id=pending.organization_id,
         connection_id=connection.pk if connection else None,
+        context=f"revocation:{pending.pk}",
     )
     try:
         oauth.token_revoke(

@@ -33,19 +33,23 @@ def connection_tokens_apply(connection: Connection, provider: Provider, tokens: 
 
 
 class ConnectionTokenSource:
-    """The HTTP layer's token source for a stored connection."""
+    """The HTTP layer's token source for a stored connection; a refresh it causes is recorded
+    under the same `context` as the calls that needed the token."""
 
-    def __init__(self, connection_id: int) -> None:
+    def __init__(self, connection_id: int, *, context: str = "") -> None:
         self.connection_id = connection_id
+        self.context = context
 
     def access_token(self) -> str:
-        return connection_access_token(self.connection_id)
+        return connection_access_token(self.connection_id, context=self.context)
 
     def token_after_unauthorized(self, rejected: str) -> str:
-        return connection_token_refresh(self.connection_id, rejected_token=rejected)
+        return connection_token_refresh(
+            self.connection_id, rejected_token=rejected, context=self.context
+        )
 
 
-def connection_access_token(connection_id: int) -> str:
+def connection_access_token(connection_id: int, *, context: str = "") -> str:
     """A valid access token, refreshed first when it expires within REFRESH_MARGIN.
 
     Raises ReauthRequiredError when the connection is not active.
@@ -53,11 +57,13 @@ def connection_access_token(connection_id: int) -> str:
     connection = Connection.objects.get(pk=connection_id)
     _require_active(connection)
     if connection.expires_within(REFRESH_MARGIN):
-        return connection_token_refresh(connection_id)
+        return connection_token_refresh(connection_id, context=context)
     return connection.access_token
 
 
-def connection_token_refresh(connection_id: int, *, rejected_token: str | None = None) -> str:
+def connection_token_refresh(
+    connection_id: int, *, rejected_token: str | None = None, context: str = ""
+) -> str:
     """Refresh the connection's tokens; safe to call from many workers at once.
 
     The row is locked (PostgreSQL `SELECT ... FOR UPDATE`; SQLite's IMMEDIATE transactions
@@ -79,7 +85,10 @@ def connection_token_refresh(connection_id: int, *, rejected_token: str | None =
         provider = provider_get(connection.provider)
         used_refresh_ciphertext = connection.refresh_token_ciphertext
         http = oauth.token_http(
-            provider, organization_id=connection.organization_id, connection_id=connection.pk
+            provider,
+            organization_id=connection.organization_id,
+            connection_id=connection.pk,
+            context=context,
         )
         try:
             tokens = oauth.token_refresh(provider, http, refresh_token=connection.refresh_token)
@@ -129,22 +138,27 @@ def _require_active(connection: Connection) -> None:
         )
 
 
-def connection_http(connection: Connection, **kwargs) -> HttpClient:
-    """The HTTP client for calls made on behalf of `connection`."""
+def connection_http(connection: Connection, *, context: str = "", **kwargs) -> HttpClient:
+    """The HTTP client for calls made on behalf of `connection`, labelled `context`."""
     provider = provider_get(connection.provider)
     return HttpClient(
         provider=provider.key,
         base_url=provider.api_base_url(connection),
         error_mapper=provider.error_from_response,
-        token_source=ConnectionTokenSource(connection.pk),
+        token_source=ConnectionTokenSource(connection.pk, context=context),
         limiter=RateLimiter(provider.rate_limit_scope(connection)),
         organization_id=connection.organization_id,
         connection_id=connection.pk,
+        context=context,
         **kwargs,
     )
 
 
 def connection_client(connection: Connection, **kwargs):
-    """The provider's typed API client bound to `connection`."""
+    """The provider's typed API client bound to `connection` (any status).
+
+    Kept for callers not yet moved to `connectors.installations`; new code looks the connection
+    up with `installation_get` and calls `Installation.client(context=...)`.
+    """
     provider = provider_get(connection.provider)
     return provider.api_client(connection_http(connection, **kwargs), connection)

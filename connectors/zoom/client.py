@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
 from connectors.errors import NotFoundError
+from connectors.http import response_json
 from connectors.ratelimit import RateLimit
 
 if TYPE_CHECKING:
@@ -191,7 +192,7 @@ class ZoomClient:
             json=body,
             limits=[LIGHT],
         )
-        return response.json()
+        return response_json(response)
 
     # --- past webinars and attendance -------------------------------------------------------------
     def past_webinar_instances(self, webinar_id: int | str) -> list[dict[str, Any]]:
@@ -272,7 +273,7 @@ class ZoomClient:
             limits=[MEDIUM, meeting_writes_limit(user_id)],
             idempotent=False,  # no idempotency key: a retry after a timeout looks first
         )
-        return response.json()
+        return response_json(response)
 
     def meetings_list(
         self, user_id: str, *, type: Literal["scheduled", "upcoming", "live"] = "scheduled"
@@ -325,7 +326,7 @@ class ZoomClient:
         response = self.http.request(
             "GET", path, path_params=path_params, params=params, limits=limits
         )
-        return response.json()
+        return response_json(response)
 
     def _paged(
         self,

@@ -67,7 +67,9 @@ class ZoomProvider(Provider):
         return tokens
 
     def identity_fetch(self, http: HttpClient, tokens: TokenSet) -> Identity:
-        me = http.request("GET", "/users/me").json()
+        from connectors.http import response_json
+
+        me = response_json(http.request("GET", "/users/me"))
         return Identity(
             external_account_id=str(me["account_id"]),
             external_user_id=str(me["id"]),
@@ -91,10 +93,12 @@ class ZoomProvider(Provider):
         return error
 
     def error_details(self, response: requests.Response) -> tuple[str, str]:
+        from connectors.http import response_json
+
         # Zoom errors: {"code": 1001, "message": "User does not exist: ..."}; OAuth errors:
         # {"reason": "Invalid Token!", "error": "invalid_request"}.
         try:
-            body = response.json()
+            body = response_json(response)
         except ValueError:
             return super().error_details(response)
         if isinstance(body, dict):

@@ -1,14 +1,15 @@
 """Settings services: switching things on (which stamps the not-retroactive start), the task
-type choices read from Salesforce, and suggestions for the user mapping."""
+type choices read from Salesforce, and suggestions for the user mapping. Their vendor calls are
+recorded with the contexts `activity-settings:<organisation pk>` and
+`activity-user-mapping:<organisation pk>`."""
 
 from __future__ import annotations
 
 from django.utils import timezone
 
 from accounts.models import Organization
-from connectors.errors import ConnectorError
-from connectors.models import Connection, ConnectionStatus
-from connectors.services import connection_client
+from connectors.errors import ConnectionUnavailableError, ConnectorError
+from connectors.installations import installation_get
 from sync.activities.models import ActivityType
 from sync.activities.owners import user_mappings_suggest
 from sync.models import ActivitySyncSettings, ActivityTypeSetting
@@ -65,22 +66,17 @@ def activity_settings_update(
     return row
 
 
-def _active_connection(organization_id: int, provider: str) -> Connection | None:
-    return Connection.objects.filter(
-        organization_id=organization_id, provider=provider, status=ConnectionStatus.ACTIVE
-    ).first()
-
-
 def task_type_choices(organization_id: int) -> tuple[list[tuple[str, str]], str]:
     """("-- no task type --" + the org's active Task Type values, problem or "").
 
     Read from the Task describe of the connected org (values differ per org, apis.md §4.4).
     """
-    connection = _active_connection(organization_id, "salesforce")
-    if connection is None:
-        return [NO_TASK_TYPE], "Salesforce is not connected: task types cannot be listed."
     try:
-        client = connection_client(connection, context="activity-settings")
+        salesforce = installation_get(organization_id=organization_id, provider="salesforce")
+    except ConnectionUnavailableError as unavailable:
+        return [NO_TASK_TYPE], f"{unavailable.message} Until then task types cannot be listed."
+    try:
+        client = salesforce.client(context=f"activity-settings:{organization_id}")
         values = client.task_picklist_values("Type")
     except (ConnectorError, KeyError) as error:
         return [NO_TASK_TYPE], f"Could not read Salesforce task types: {error}"
@@ -88,13 +84,15 @@ def task_type_choices(organization_id: int) -> tuple[list[tuple[str, str]], str]
 
 
 def user_mappings_suggest_for(organization: Organization) -> int:
-    """Suggest Salesforce users for HubSpot owners by email (both must be connected)."""
-    hubspot = _active_connection(organization.pk, "hubspot")
-    salesforce = _active_connection(organization.pk, "salesforce")
-    if hubspot is None or salesforce is None:
-        raise ConnectorError("Connect both HubSpot and Salesforce first.")
+    """Suggest Salesforce users for HubSpot owners by email (both must be connected).
+
+    Raises ConnectionUnavailableError when one is not, ConnectorError when a vendor refuses.
+    """
+    hubspot = installation_get(organization_id=organization.pk, provider="hubspot")
+    salesforce = installation_get(organization_id=organization.pk, provider="salesforce")
+    context = f"activity-user-mapping:{organization.pk}"
     return user_mappings_suggest(
         organization=organization,
-        hubspot=connection_client(hubspot, context="activity-user-mapping"),
-        salesforce=connection_client(salesforce, context="activity-user-mapping"),
+        hubspot=hubspot.client(context=context),
+        salesforce=salesforce.client(context=context),
     )

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from connectors.errors import PermanentError
+from connectors.errors import MissingScopeError
 from connectors.hubspot.client import parse_hubspot_time
 from connectors.salesforce.client import PersonMatch
 from sync.activities.models import ActivityFindingReason as Reason
@@ -27,9 +27,7 @@ MISSING_SCOPE = (
 )
 
 
-def _deals_refused(ctx, error: PermanentError) -> None:
-    if error.status != 403:
-        raise error
+def _deals_refused(ctx, error: MissingScopeError) -> None:
     ctx.finding_once("deals", reason=Reason.CONNECTION, message=MISSING_SCOPE.format(error=error))
 
 
@@ -41,7 +39,7 @@ def hubspot_deals_by_name(ctx, names: set[str]) -> dict[str, str | None]:
     if missing:
         try:
             found = list(ctx.hubspot.search_in("deals", "dealname", missing))
-        except PermanentError as error:
+        except MissingScopeError as error:
             _deals_refused(ctx, error)
             found = []
         same: dict[str, list[dict[str, Any]]] = {}
@@ -73,7 +71,7 @@ def opportunities_for_deals(
         if not deal_ids:
             return {}
         deals = ctx.hubspot.batch_read_deals(deal_ids, properties=["dealname", "createdate"])
-    except PermanentError as error:
+    except MissingScopeError as error:
         _deals_refused(ctx, error)
         return {}
     deals = deals.results

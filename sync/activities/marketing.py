@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from connectors.errors import NotFoundError, PermanentError
+from connectors.errors import MissingScopeError, NotFoundError
 from connectors.hubspot.client import parse_hubspot_time
 from sync.activities.context import RunContext
 from sync.activities.links import content_hash, hubspot_marker, links_by_hubspot
@@ -67,9 +67,7 @@ def marketing_stream(ctx: RunContext, setting: ActivityTypeSetting, backfill_fro
     read = TypeRead(setting, backfill_from)
     try:
         items = list(_read(ctx, setting.activity_type, read.since))
-    except PermanentError as error:
-        if error.status != 403:
-            raise
+    except MissingScopeError as error:
         ctx.finding(
             direction=ActivityFinding.Direction.RUN,
             outcome=ActivityFinding.Outcome.FAILED,

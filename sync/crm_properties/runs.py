@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Organization
 from connectors.errors import ConnectionUnavailableError
-from connectors.installations import installation_get
+from connectors.installations import connected_organization_ids, installation_get
 from jobs.lifecycle import run_request
 from jobs.models import OPEN_STATUSES
 from sync.models import CrmSyncRun, CrmSyncSettings
@@ -121,11 +121,7 @@ def crm_sync_request(*, organization: Organization, trigger: str, user=None) -> 
 
 def crm_organizations_to_sync() -> list[int]:
     """Organisations with an active HubSpot connection and at least one chosen property."""
-    from connectors.models import Connection, ConnectionStatus
-
-    connected = Connection.objects.filter(
-        provider="hubspot", status=ConnectionStatus.ACTIVE
-    ).values("organization_id")
+    connected = connected_organization_ids(provider="hubspot")
     configured = CrmSyncSettings.objects.filter(organization_id__in=connected).exclude(
         contact_properties=[], company_properties=[]
     )

@@ -7,8 +7,8 @@ import datetime as dt
 from django.db.models import Q
 from django.utils import timezone
 
-from connectors.models import Connection, ConnectionStatus
-from connectors.services import connection_client
+from connectors.errors import ConnectionUnavailableError
+from connectors.installations import installation_get
 from sync.models import SyncRun, Webinar
 from sync.webinars.runs import webinar_sync_request
 from sync.webinars.zoom_reading import webinars_discover, zoom_users_refresh
@@ -21,14 +21,15 @@ def organization_webinars_refresh(*, organization, trigger: str = SyncRun.Trigge
     """Mirror Zoom users and webinars, then request a run for each webinar worth syncing.
 
     Runs are requested even when sync is off: each one then records that it was skipped and why,
-    which is what the audit log shows.
+    which is what the audit log shows. Zoom calls are recorded with the context
+    `webinar-discovery:<organisation pk>`. Returns a one-line summary (why not, when Zoom is not
+    connected).
     """
-    connection = Connection.objects.filter(
-        organization=organization, provider="zoom", status=ConnectionStatus.ACTIVE
-    ).first()
-    if connection is None:
-        return "Zoom not connected"
-    zoom = connection_client(connection)
+    try:
+        installation = installation_get(organization_id=organization.pk, provider="zoom")
+    except ConnectionUnavailableError as unavailable:
+        return unavailable.message
+    zoom = installation.client(context=f"webinar-discovery:{organization.pk}")
     users = zoom_users_refresh(organization=organization, client=zoom)
     webinars_discover(organization=organization, client=zoom, users=users)
     requested = 0

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 def webinars_nightly() -> str:
     """Queue a webinar refresh for every organisation with an active Zoom connection."""
-    from connectors.models import Connection, ConnectionStatus
+    from connectors.installations import connected_organization_ids
     from jobs.queue import task_enqueue
 
-    organization_ids = Connection.objects.filter(
-        provider="zoom", status=ConnectionStatus.ACTIVE
-    ).values_list("organization_id", flat=True)
+    organization_ids = connected_organization_ids(provider="zoom")
     for organization_id in organization_ids:
         task_enqueue(
             "sync.webinars.tasks.organization_webinars_sync",

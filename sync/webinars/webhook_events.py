@@ -19,8 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Organization
-from connectors.models import ConnectionStatus
-from connectors.zoom.provider import ZoomProvider
+from connectors.installations import installations_for_account
 from sync.models import SyncRun, Webinar, ZoomWebhookEvent
 from sync.webinars.runs import webinar_ensure, webinar_sync_request
 
@@ -146,15 +145,9 @@ def zoom_event_dedupe_key(envelope: dict) -> str:
 
 def zoom_account_organizations(*, account_id: str) -> list[Organization]:
     """The organisations whose active Zoom connection is to this Zoom account."""
-    return list(
-        Organization.objects.filter(
-            connections__provider=ZoomProvider.key,
-            connections__status=ConnectionStatus.ACTIVE,
-            connections__external_account_id=account_id,
-        )
-        .distinct()
-        .order_by("pk")
-    )
+    # One connection per organisation and provider: no organisation comes twice.
+    installations = installations_for_account(provider="zoom", external_account_id=account_id)
+    return [installation.connection.organization for installation in installations]
 
 
 def zoom_webhook_receive(*, envelope: Any, tracking_id: str = "") -> dict[str, Any]:

@@ -10,30 +10,19 @@ sets it.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from connectors.errors import ConnectorError, PermanentError
-from connectors.models import Connection
-from connectors.services import connection_client
 from sync.webinars.hubspot_properties import hubspot_properties_ensure
 from sync.webinars.rollups import PROP_LAST_REGISTERED
 
 logger = logging.getLogger(__name__)
 
 
-def last_registered_write(
-    connection: Connection,
-    *,
-    contact_id: str,
-    email: str,
-    url: str,
-    client_options: dict[str, Any],
-) -> str:
-    """Set the property on the contact; returns "" or why it was not set (never raises for
-    vendor errors: the registration itself has succeeded)."""
+def last_registered_write(client, *, contact_id: str, email: str, url: str) -> str:
+    """Set the property on the contact with the HubSpot `client`; returns "" or why it was not
+    set (never raises for vendor errors: the registration itself has succeeded)."""
     if not url:
         return "Zoom gave no join URL for the webinar"
-    client = connection_client(connection, **client_options)
     try:
         if not contact_id:
             found = client.contact_find_by_email(email)

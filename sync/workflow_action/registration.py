@@ -7,7 +7,8 @@ registration enabled; not the host or the connected user; no required field beyo
 last name and email) → add the registrant → record the outcome, the ledger row and a coalesced
 webinar sync (so rollups and the marketing event include it) in one transaction → set the
 contact's "Last registered Zoom webinar". Vendor calls use a short-fused client: HubSpot waits
-about 20 seconds for an answer (apis.md §2.11, [UNVERIFIED]); longer waits become a 429.
+about 20 seconds for an answer (apis.md §2.11, [UNVERIFIED]); longer waits become a 429. Every
+call (Zoom's and HubSpot's) is recorded with the context `workflow-action:<callbackId>`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,12 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 
-from connectors.errors import ConnectorError, NotFoundError
-from connectors.models import Connection, ConnectionStatus
-from connectors.services import connection_client
+from connectors.errors import ConnectionUnavailableError, ConnectorError, NotFoundError
+from connectors.installations import (
+    Installation,
+    installation_get,
+    installations_for_account,
+)
 from connectors.zoom.client import webinar_is_zoom_events
 from sync.models import SyncRun, WorkflowActionExecution, ZoomUser
 from sync.webinars.runs import webinar_sync_request
@@ -79,11 +83,11 @@ class Registration:
 def workflow_action_execute(*, request: ActionRequest) -> ActionAnswer:
     """Answer one execution request (see the module docstring); never raises for vendor errors."""
     try:
-        hubspot = hubspot_connection_for_portal(request.portal_id)
+        hubspot = hubspot_installation_for_portal(request.portal_id)
     except ActionFailure as failure:
         logger.warning("Workflow action %s refused: %s", request.callback_id, failure.message)
         return answer_fields(failure_fields(failure.reason, failure.message))
-    organization = hubspot.organization
+    organization = hubspot.connection.organization
     row, owned = execution_claim(organization=organization, request=request)
     if not owned:
         return execution_answer_existing(row, organization=organization)
@@ -107,33 +111,35 @@ def workflow_action_execute(*, request: ActionRequest) -> ActionAnswer:
         raise
     _success_record(row, registration)
     row.property_error = last_registered_write(
-        hubspot,
+        hubspot.client(context=action_context(request), **FAST_CLIENT),
         contact_id=request.object_id,
         email=registration.email,
         url=str(registration.webinar.get("join_url") or ""),
-        client_options=FAST_CLIENT,
     )
     if row.property_error:
         WorkflowActionExecution.objects.filter(pk=row.pk).update(property_error=row.property_error)
     return answer_fields(row.output_fields)
 
 
-def hubspot_connection_for_portal(portal_id: str) -> Connection:
-    """The one active HubSpot connection of the portal; ActionFailure when none or several."""
-    connections = list(
-        Connection.objects.select_related("organization").filter(
-            provider="hubspot", external_account_id=portal_id, status=ConnectionStatus.ACTIVE
-        )[:2]
+def action_context(request: ActionRequest) -> str:
+    """The ApiCall context of one execution: HubSpot's callbackId names it."""
+    return f"workflow-action:{request.callback_id}"
+
+
+def hubspot_installation_for_portal(portal_id: str) -> Installation:
+    """The one active HubSpot installation of the portal; ActionFailure when none or several."""
+    installations = installations_for_account(
+        provider="hubspot", external_account_id=portal_id, limit=2
     )
-    if not connections:
+    if not installations:
         raise ActionFailure(Reason.UNKNOWN_PORTAL)
-    if len(connections) > 1:
+    if len(installations) > 1:
         raise ActionFailure(
             Reason.UNKNOWN_PORTAL,
             "This HubSpot account is connected to several Meetbridge organisations; keep it "
             "connected to one only",
         )
-    return connections[0]
+    return installations[0]
 
 
 def _register(row, request: ActionRequest, organization) -> Registration:
@@ -151,12 +157,12 @@ def _register(row, request: ActionRequest, organization) -> Registration:
         raise ActionFailure(
             Reason.MISSING_NAME, "The contact has no first name; Zoom requires one to register"
         )
-    zoom_connection = _zoom_connection(organization)
+    installation = _zoom_installation(organization)
     with _zoom_errors(webinar_id):
-        zoom = connection_client(zoom_connection, **FAST_CLIENT)
+        zoom = installation.client(context=action_context(request), **FAST_CLIENT)
         webinar = zoom.webinar_get(webinar_id)
         _same_account(organization, zoom, webinar, webinar_id)
-        _registrable(webinar, email, zoom_connection)
+        _registrable(webinar, email, installation)
         _answerable(zoom.webinar_registration_questions(webinar_id), request)
         registrant = zoom.webinar_registrant_add(
             webinar_id, email=email, first_name=request.first_name, last_name=request.last_name
@@ -185,13 +191,13 @@ def _contact_email(request: ActionRequest) -> str:
     return request.email.lower()
 
 
-def _zoom_connection(organization) -> Connection:
-    connection = Connection.objects.filter(organization=organization, provider="zoom").first()
-    if connection is None or connection.status == ConnectionStatus.DISCONNECTED:
-        raise ActionFailure(Reason.ZOOM_NOT_CONNECTED)
-    if connection.status != ConnectionStatus.ACTIVE:
-        raise ActionFailure(Reason.ZOOM_REAUTH)
-    return connection
+def _zoom_installation(organization) -> Installation:
+    try:
+        return installation_get(organization_id=organization.pk, provider="zoom")
+    except ConnectionUnavailableError as unavailable:
+        if unavailable.reason in ("not_connected", "disconnected"):
+            raise ActionFailure(Reason.ZOOM_NOT_CONNECTED) from None
+        raise ActionFailure(Reason.ZOOM_REAUTH) from None
 
 
 def _same_account(organization, zoom, webinar: dict, webinar_id: str) -> None:
@@ -208,13 +214,13 @@ def _same_account(organization, zoom, webinar: dict, webinar_id: str) -> None:
         raise ActionFailure(Reason.OTHER_ACCOUNT, webinar_id=webinar_id) from None
 
 
-def _registrable(webinar: dict, email: str, zoom_connection: Connection) -> None:
+def _registrable(webinar: dict, email: str, zoom: Installation) -> None:
     if webinar_is_zoom_events(webinar):
         raise ActionFailure(Reason.ZOOM_EVENTS)
     if (webinar.get("settings") or {}).get("approval_type") == 2:  # 2 = no registration
         raise ActionFailure(Reason.REGISTRATION_NOT_ENABLED)
     # Zoom refuses the host (3027); HubSpot's integration also refuses the connected user.
-    blocked = {webinar.get("host_email"), (zoom_connection.config or {}).get("email")}
+    blocked = {webinar.get("host_email"), zoom.config.get("email")}
     if email in {str(address).lower() for address in blocked if address}:
         raise ActionFailure(Reason.HOST_CANNOT_REGISTER)
 

@@ -53,8 +53,8 @@ def test_a_disconnected_vendor_is_a_warning_too(client, org_a, manager_a):
     client.force_login(manager_a)
     change = client.get(reverse("admin:meetings_meetingtype_change", args=[meeting_type.pk]))
     assert [str(m) for m in change.context["messages"]] == [
-        "Zoom is not connected.",
-        "HubSpot is not connected.",
+        "Zoom is not connected: connect it under Connections.",
+        "HubSpot is not connected: connect it under Connections.",
     ]
 
 
@@ -177,3 +177,14 @@ def test_members_cannot_retry_crm_work(client, org_a):
     booking.refresh_from_db()
     assert booking.zoom_state == WorkState.FAILED
     assert not OrmQ.objects.exists()
+
+
+def test_host_check_calls_carry_the_meeting_type(client, world, manager_a):
+    from connectors.models import ApiCall
+
+    client.force_login(manager_a)
+    before = ApiCall.objects.count()
+    client.get(reverse("admin:meetings_meetingtype_change", args=[world.meeting_type.pk]))
+    calls = list(ApiCall.objects.order_by("pk"))[before:]
+    assert {call.provider for call in calls} == {"zoom", "hubspot"}
+    assert {call.context for call in calls} == {f"admin:host-check:{world.meeting_type.pk}"}

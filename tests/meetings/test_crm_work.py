@@ -427,3 +427,13 @@ def test_a_type_without_video_or_hubspot_skips_both(world):
     booking = world.book()
     assert (booking.zoom_state, booking.hubspot_state) == (WorkState.SKIPPED, WorkState.SKIPPED)
     assert booking.hubspot_reason == "sync to HubSpot is off for this meeting type"
+
+
+def test_every_vendor_call_of_a_booking_is_labelled_with_the_booking(world):
+    from connectors.models import ApiCall
+
+    booking = run(world.book())
+    label = f"booking:{booking.public_id}"
+    providers = set(ApiCall.objects.filter(context=label).values_list("provider", flat=True))
+    assert providers == {"zoom", "hubspot"}
+    assert not ApiCall.objects.filter(context="").exists()

@@ -200,3 +200,51 @@ def test_user_suggestions_look_every_owner_up_in_one_salesforce_query(world):
     assert salesforce_queries(world, mark) == 1
     rows = ActivityUserMapping.objects.filter(hubspot_owner_id__in=expected)
     assert {row.hubspot_owner_id: row.salesforce_user_id for row in rows} == expected
+
+
+def test_settings_and_mapping_calls_carry_their_context(world):
+    from connectors.models import ApiCall
+    from sync.activities.configuration import task_type_choices
+
+    before = ApiCall.objects.count()
+    task_type_choices(world.organization.pk)
+    user_mappings_suggest_for(world.organization)
+    contexts = {(c.provider, c.context) for c in list(ApiCall.objects.order_by("pk"))[before:]}
+    org = world.organization.pk
+    assert contexts == {
+        ("salesforce", f"activity-settings:{org}"),
+        ("salesforce", f"activity-user-mapping:{org}"),
+        ("hubspot", f"activity-user-mapping:{org}"),
+    }
+
+
+def test_mapping_without_a_connection_says_which_one(world):
+    from connectors.errors import ConnectionUnavailableError
+    from connectors.models import Connection
+
+    Connection.objects.filter(organization=world.organization, provider="salesforce").delete()
+    with pytest.raises(ConnectionUnavailableError, match="Salesforce is not connected"):
+        user_mappings_suggest_for(world.organization)
+
+
+def test_deals_refused_for_a_missing_scope_are_one_finding_and_no_links():
+    from connectors.errors import MissingScopeError, PermanentError
+
+    class Refusing:
+        def search_in(self, *args, **kwargs):
+            raise MissingScopeError("scopes", provider="hubspot", status=403, scopes=("x",))
+
+    findings = []
+    ctx = SimpleNamespace(
+        hubspot=Refusing(), deals={}, finding_once=lambda key, **f: findings.append((key, f))
+    )
+    assert hubspot_deals_by_name(ctx, {"Renewal"}) == {"Renewal": None}
+    [(key, finding)] = findings
+    assert (key, finding["reason"]) == ("deals", Reason.CONNECTION)
+
+    class Invalid:
+        def search_in(self, *args, **kwargs):
+            raise PermanentError("bad", provider="hubspot", status=400)
+
+    with pytest.raises(PermanentError):
+        hubspot_deals_by_name(SimpleNamespace(hubspot=Invalid(), deals={}), {"Renewal"})

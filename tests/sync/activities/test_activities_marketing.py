@@ -389,3 +389,24 @@ def test_the_look_back_never_reaches_before_switching_on(world, monkeypatch):
     first, second = world.sync(), world.sync()
     assert len(world.sf_tasks()) == 1
     assert not any(source == before for run in (first, second) for _, source in reasons(run))
+
+
+# --- a grant without a permission ---------------------------------------------------------------
+def _without_scopes(world, *scopes: str) -> None:
+    from connectors.models import Connection
+
+    token = Connection.objects.get(organization=world.organization, provider="hubspot").access_token
+    grant = world.hubspot.oauth.by_access[token]
+    grant.scopes = [scope for scope in grant.scopes if scope not in scopes]
+
+
+def test_a_missing_forms_scope_is_one_finding_and_the_run_goes_on(world):
+    world.enable(form_submission=True)
+    world.hubspot.form_add("Contact us")
+    _without_scopes(world, "forms")
+
+    run = world.sync()
+
+    assert run.status != Status.FAILED, [*reasons(run), run.summary]
+    [finding] = [f for f in run.findings.all() if f.reason == Reason.CONNECTION]
+    assert "approve the `forms` and `content` permissions" in finding.message

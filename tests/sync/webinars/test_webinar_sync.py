@@ -215,3 +215,18 @@ def test_discovery_mirrors_users_and_requests_runs(world):
     result = organization_webinars_refresh(organization=world.organization)
     assert "webinar runs requested" in result
     assert SyncRun.objects.filter(status=SyncRun.Status.QUEUED).exists()
+
+
+def test_discovery_calls_carry_the_organisation(world):
+    from connectors.models import ApiCall
+
+    before = ApiCall.objects.count()
+    organization_webinars_refresh(organization=world.organization)
+    calls = list(ApiCall.objects.order_by("pk"))[before:]
+    assert calls and {call.provider for call in calls} == {"zoom"}
+    assert {call.context for call in calls} == {f"webinar-discovery:{world.organization.pk}"}
+
+
+def test_discovery_without_zoom_says_why(org_a):
+    result = organization_webinars_refresh(organization=org_a)
+    assert result == "Zoom is not connected: connect it under Connections."

@@ -832,3 +832,16 @@ def test_members_read_the_execution_in_the_admin_without_the_personal_join_link(
     assert row.email in text and row.zoom_webinar_id in text
     assert "(personal join link)" in text
     assert row.join_url not in text
+
+
+def test_every_call_of_an_execution_carries_its_callback_id(client, world):
+    from connectors.models import ApiCall
+
+    before = ApiCall.objects.count()
+    body = execution(a_contact(world), str(world.demo["upcoming_webinar_id"]), callback_id="ap-7")
+
+    assert outputs(post(client, body))["hs_execution_state"] == "SUCCESS"
+
+    calls = list(ApiCall.objects.order_by("pk"))[before:]
+    assert {call.provider for call in calls} == {"zoom", "hubspot"}
+    assert {call.context for call in calls} == {"workflow-action:ap-7"}
